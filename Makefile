@@ -1,0 +1,53 @@
+# The two commands of the README.  Each creates .venv when missing and
+# installs what it needs, so both work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 8888
+# Jupyter refuses to run as root without this flag (CI and Binder-like boxes).
+ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
+PYTEST_ARGS ?=
+
+.PHONY: lab test lint format bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . jupyterlab
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make lab: JupyterLab on the course, on 127.0.0.1 with a token.
+lab: install
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.root_dir=notebooks \
+		--LabApp.news_url=None $(ROOT_FLAG)
+
+## make test: lint, then every test (unit, property, README, notebooks via nbval).
+test: install-test
+	$(BIN)/ruff check lambda_lab tests bench
+	$(BIN)/ruff format --check lambda_lab tests bench
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check lambda_lab tests bench
+
+format: install-test
+	$(BIN)/ruff format lambda_lab tests bench
+	$(BIN)/ruff check --fix lambda_lab tests bench
+
+## make bench: the benchmarks of bench/, printed as ratios.
+bench: install-test
+	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/async_retries.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,194 @@
+"""Every setting of the simulated world, as pydantic models with AWS's ranges.
+
+Field names are boto3's parameter names in snake_case; aliases are the API's
+camelCase names, used in AWS-style error messages.  Defaults are AWS's
+defaults (see ``shared/spec/aws-lambda-facts.md``); settings AWS does not
+document (keep-alive, the real-time hang guard) are ours and say so.
+
+:func:`validate` turns a pydantic failure into a :class:`ValidationException`
+whose message reads like AWS's and also names the field, the value and the
+allowed range, e.g. ``... (maximum_retry_attempts must be between 0 and 2,
+got 3)``.  Validation always happens before any state changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from .errors import ValidationException
+
+__all__ = [
+    "ClientConfig",
+    "EventInvokeConfig",
+    "FunctionSettings",
+    "LabConfig",
+    "validate",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_START_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+    )
+
+
+class LabConfig(_Settings):
+    """Settings of one virtual world (an AWS account in one Region)."""
+
+    seed: int = Field(0, description="Seed of every random draw; same seed, same trace.")
+    region: str = Field("us-east-1", min_length=1)
+    account_id: str = Field("123456789012", pattern=r"^\d{12}$")
+    start_time: dt.datetime = Field(
+        DEFAULT_START_TIME,
+        description="Simulated wall-clock instant of virtual time 0 (timezone-aware).",
+    )
+    concurrent_executions: int = Field(
+        1000, ge=100, le=1_000_000, description="Account concurrency quota (AWS default 1,000)."
+    )
+    scaling_rate: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="New execution environments a function may add per 10 s (AWS: 1,000).",
+    )
+    keep_alive_seconds: float = Field(
+        600.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "How long an idle execution environment is kept before it is reclaimed. "
+            "AWS does not document this; 600 s is a plausible, configurable choice."
+        ),
+    )
+    init_timeout_seconds: float = Field(
+        10.0, gt=0, le=900, description="Limit of the Init phase (AWS: 10 s)."
+    )
+    hang_guard_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=600,
+        description=(
+            "Real (wall-clock) seconds a handler may run before it is interrupted and "
+            "reported as a timeout; keeps the kernel usable when a handler loops forever."
+        ),
+    )
+    duplicate_delivery_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Chance that an asynchronous event is delivered once more with no error.",
+    )
+
+
+class FunctionSettings(_Settings):
+    """The numeric settings of ``CreateFunction`` that AWS constrains."""
+
+    function_name: str = Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")
+    timeout: int = Field(3, ge=1, le=900)
+    memory_size: int = Field(128, ge=128, le=10240)
+    reserved_concurrency: int | None = Field(None, ge=0, alias="ReservedConcurrentExecutions")
+
+
+class EventInvokeConfig(_Settings):
+    """``PutFunctionEventInvokeConfig``: retries and age of asynchronous events.
+
+    ``on_success`` / ``on_failure`` hold destination ARNs (or ``None``).
+    """
+
+    maximum_retry_attempts: int = Field(2, ge=0, le=2)
+    maximum_event_age_in_seconds: int = Field(21600, ge=60, le=21600)
+    on_success: str | None = Field(None, max_length=350)
+    on_failure: str | None = Field(None, max_length=350)
+
+
+class ClientConfig(_Settings):
+    """A simulated SDK client: botocore's retry modes and read timeout."""
+
+    mode: Literal["legacy", "standard", "none"] = "legacy"
+    max_attempts: int | None = Field(
+        None, ge=1, le=100, description="Total attempts; legacy 5, standard 3, none 1."
+    )
+    read_timeout: float = Field(60.0, gt=0, le=3600, description="botocore default: 60 s.")
+    connect_timeout: float = Field(60.0, gt=0, le=3600)
+
+
+def _allowed(field: Any) -> str | None:
+    """The allowed range of a pydantic field, as prose, from its constraints."""
+    lo = hi = None
+    lo_open = hi_open = False
+    for meta in getattr(field, "metadata", ()):
+        for name in ("ge", "gt", "le", "lt"):
+            value = getattr(meta, name, None)
+            if value is None:
+                continue
+            if name in ("ge", "gt"):
+                lo, lo_open = value, name == "gt"
+            else:
+                hi, hi_open = value, name == "lt"
+    if lo is not None and hi is not None and not (lo_open or hi_open):
+        return f"between {lo:g} and {hi:g}"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'greater than' if lo_open else 'at least'} {lo:g}")
+    if hi is not None:
+        parts.append(f"{'less than' if hi_open else 'at most'} {hi:g}")
+    return " and ".join(parts) or None
+
+
+_CONSTRAINT = {
+    "less_than_equal": "Member must have value less than or equal to {le}",
+    "greater_than_equal": "Member must have value greater than or equal to {ge}",
+    "less_than": "Member must have value less than {lt}",
+    "greater_than": "Member must have value greater than {gt}",
+    "string_too_long": "Member must have length less than or equal to {max_length}",
+    "string_too_short": "Member must have length greater than or equal to {min_length}",
+    "string_pattern_mismatch": "Member must satisfy regular expression pattern: {pattern}",
+}
+
+
+def validate(model: type[M], /, **values: Any) -> M:
+    """Build ``model`` from snake_case ``values`` or raise AWS's ValidationException.
+
+    The message starts as AWS's does (``1 validation error detected: Value '3'
+    at 'maximumRetryAttempts' failed to satisfy constraint: ...``) and ends
+    with the plain form ``(maximum_retry_attempts must be between 0 and 2,
+    got 3)``.
+    """
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        raise _translate(model, exc) from None
+
+
+def _translate(model: type[BaseModel], exc: ValidationError) -> ValidationException:
+    aws, plain = [], []
+    for err in exc.errors(include_url=False):
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        field = model.model_fields.get(name)
+        alias = (field.alias if field and field.alias else to_camel(name)) if field else name
+        value = err.get("input")
+        template = _CONSTRAINT.get(err["type"])
+        ctx = err.get("ctx") or {}
+        constraint = template.format(**ctx) if template else err["msg"]
+        aws.append(f"Value '{value}' at '{alias}' failed to satisfy constraint: {constraint}")
+        allowed = _allowed(field) if field else None
+        if err["type"] == "extra_forbidden":
+            plain.append(f"{name} is not a known setting of {model.__name__}")
+        elif allowed and err["type"] in _CONSTRAINT:
+            plain.append(f"{name} must be {allowed}, got {value!r}")
+        else:
+            plain.append(f"{name}: {err['msg']}, got {value!r}")
+    count = len(aws)
+    head = f"{count} validation error{'s' if count > 1 else ''} detected: "
+    return ValidationException(head + "; ".join(aws) + " (" + "; ".join(plain) + ")")

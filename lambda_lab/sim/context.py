@@ -1,0 +1,67 @@
+"""The ``context`` object handed to a handler, as the Python runtime builds it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["LambdaContext"]
+
+
+class LambdaContext:
+    """What ``context`` holds inside a handler, with the Python runtime's names.
+
+    ``get_remaining_time_in_millis()`` reads the virtual clock, so a handler
+    that sleeps (``time.sleep`` is virtual while a handler runs) sees its
+    remaining time shrink.  ``memory_limit_in_mb`` is a string, as the real
+    runtime reads it from ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``; AWS does not
+    document its type (the fact sheet marks it UNCONFIRMED).
+    """
+
+    __slots__ = (
+        "_deadline",
+        "_now",
+        "aws_request_id",
+        "client_context",
+        "function_name",
+        "function_version",
+        "identity",
+        "invoked_function_arn",
+        "log_group_name",
+        "log_stream_name",
+        "memory_limit_in_mb",
+    )
+
+    def __init__(
+        self,
+        *,
+        aws_request_id: str,
+        function_name: str,
+        invoked_function_arn: str,
+        memory_limit_in_mb: int,
+        log_stream_name: str,
+        deadline: float,
+        now: Callable[[], float],
+        function_version: str = "$LATEST",
+        client_context: object | None = None,
+    ) -> None:
+        self.aws_request_id = aws_request_id
+        self.function_name = function_name
+        self.function_version = function_version
+        self.invoked_function_arn = invoked_function_arn
+        self.memory_limit_in_mb = str(memory_limit_in_mb)
+        self.log_group_name = "/aws/lambda/" + function_name
+        self.log_stream_name = log_stream_name
+        self.identity = None
+        self.client_context = client_context
+        self._deadline = deadline
+        self._now = now
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before this invocation times out (virtual time)."""
+        return max(0, int(round((self._deadline - self._now()) * 1000)))
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext(aws_request_id={self.aws_request_id!r}, "
+            f"function_name={self.function_name!r}, function_version={self.function_version!r})"
+        )

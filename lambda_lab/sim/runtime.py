@@ -1,0 +1,345 @@
+"""Running a student's handler: simulated clock, virtual sleep, hang guard, outcomes.
+
+A :class:`Runtime` session (``with runtime:``) is entered once per
+``lab.run()``; inside it
+
+* ``time.time()``, ``datetime.now()`` and friends return the simulated instant
+  (time-machine's patch is started once per session and only *moved* before
+  each handler call, which keeps its cost off the hot path);
+* ``time.sleep(s)`` inside a handler advances virtual time by ``s`` instead of
+  blocking; crossing the function timeout stops the handler right there, as
+  Lambda would, so writes made before the sleep have happened and writes after
+  it never do;
+* a handler that loops for real is interrupted after ``hang_guard_seconds`` of
+  wall-clock time (a watchdog thread signals the running thread) and reported
+  as a timeout, so the kernel stays usable.
+
+``time.monotonic()`` and ``time.perf_counter()`` stay real.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+import signal
+import threading
+import time
+import traceback
+from time import perf_counter
+from typing import Any
+
+import time_machine
+
+from .clock import SimClock
+
+__all__ = ["MAX_RESPONSE_BYTES", "ErrorInfo", "Runtime", "exit_payload", "timeout_payload"]
+
+#: AWS's limit on a synchronous response, in the words of its error message.
+MAX_RESPONSE_BYTES = 6291556
+
+OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+EXIT_ERROR = "Runtime.ExitError"
+EXIT_MESSAGE = "Runtime exited without providing a reason"
+
+
+class _Hang(BaseException):
+    """Raised inside a handler that ran past the real-time guard."""
+
+
+class _Deadline(BaseException):
+    """Raised inside a handler whose virtual sleep crossed the function timeout."""
+
+
+class ErrorInfo:
+    """A failed invocation as the Python runtime reports it.
+
+    The stack is captured without reading source lines; they are looked up
+    only if the payload is asked for.
+    """
+
+    __slots__ = ("error_message", "error_type", "frames", "request_id_in_payload")
+
+    def __init__(
+        self,
+        error_type: str,
+        error_message: str,
+        frames: traceback.StackSummary | None = None,
+        request_id_in_payload: bool = True,
+    ) -> None:
+        self.error_type = error_type
+        self.error_message = error_message
+        self.frames = frames
+        self.request_id_in_payload = request_id_in_payload
+
+    def stack_trace(self) -> list[str]:
+        if not self.frames:
+            return []
+        for frame in self.frames:
+            frame.line  # noqa: B018 - reading it loads the source line lazily
+        return traceback.format_list(self.frames)
+
+    def payload(self, request_id: str) -> dict[str, Any]:
+        """``{"errorMessage", "errorType", "requestId", "stackTrace"}`` in AWS's order."""
+        if self.error_type == EXIT_ERROR:
+            return exit_payload(request_id)
+        return {
+            "errorMessage": self.error_message,
+            "errorType": self.error_type,
+            "requestId": request_id if self.request_id_in_payload else "",
+            "stackTrace": self.stack_trace(),
+        }
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, skip: int = 1, in_init: bool = False):
+        tb = exc.__traceback__
+        for _ in range(skip):
+            if tb is not None:
+                tb = tb.tb_next
+        frames = traceback.StackSummary.extract(traceback.walk_tb(tb), lookup_lines=False)
+        return cls(type(exc).__name__, str(exc), frames, request_id_in_payload=not in_init)
+
+
+def timeout_payload(request_id: str, timeout: float) -> dict[str, str]:
+    """The payload of a timed-out invocation, as recorded on AWS."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+    }
+
+
+def exit_payload(request_id: str) -> dict[str, str]:
+    """The payload of an invocation whose handler exited the process."""
+    return {
+        "errorType": EXIT_ERROR,
+        "errorMessage": f"RequestId: {request_id} Error: {EXIT_MESSAGE}",
+    }
+
+
+class _Watchdog:
+    """One daemon thread that interrupts handlers running past their guard."""
+
+    def __init__(self) -> None:
+        self._runtimes: set[Runtime] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, runtime: Runtime) -> None:
+        with self._lock:
+            self._runtimes.add(runtime)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="lambda-lab-hang-guard", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def unwatch(self, runtime: Runtime) -> None:
+        with self._lock:
+            self._runtimes.discard(runtime)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                runtimes = list(self._runtimes)
+            if not runtimes:
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            self._wake.wait(min(0.05, min(r.guard for r in runtimes) / 4))
+            now = perf_counter()
+            for runtime in runtimes:
+                runtime._check(now)
+
+
+_WATCHDOG = _Watchdog()
+
+
+class Runtime:
+    """Executes handlers for one lab; see the module docstring."""
+
+    def __init__(self, clock: SimClock, region: str, guard: float) -> None:
+        self._clock = clock
+        self._region = region
+        self.guard = guard
+        self._depth = 0
+        self._traveller: Any = None
+        self._coords: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self._env_function: str | None = None
+        self._old_sleep: Any = None
+        self._old_signal: Any = None
+        self._thread_id = 0
+        self._in_call = False
+        self._call_id = 0
+        self._fired_id = -1
+        self._fired_at = 0.0
+        self._call_started = 0.0
+        self._t0 = 0.0
+        self._budget = math.inf
+        self.slept = 0.0
+        self.hangs = 0
+
+    # -- the session -------------------------------------------------------
+    def __enter__(self) -> Runtime:
+        self._depth += 1
+        if self._depth > 1:
+            return self
+        self._traveller = time_machine.travel(self._clock.epoch_seconds, tick=False)
+        self._coords = self._traveller.start()
+        self._old_sleep = time.sleep
+        time.sleep = self._sleep
+        self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
+        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self._region
+        self._env_function = None
+        self._thread_id = threading.get_ident()
+        if threading.current_thread() is threading.main_thread():
+            self._old_signal = signal.signal(signal.SIGALRM, self._on_signal)
+        _WATCHDOG.watch(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
+        _WATCHDOG.unwatch(self)
+        if self._old_signal is not None:
+            signal.signal(signal.SIGALRM, self._old_signal)
+            self._old_signal = None
+        time.sleep = self._old_sleep
+        self._traveller.stop()
+        self._traveller = self._coords = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    # -- one handler call ----------------------------------------------------
+    def call(
+        self, handler: Any, event: Any, context: Any, t0: float, budget: float, env: dict
+    ) -> tuple[str, Any, float, bool]:
+        """Run ``handler(event, context)`` at virtual time ``t0``.
+
+        Returns ``(status, value, slept, restart)``: status ``ok`` with the
+        JSON response body, ``error`` with an :class:`ErrorInfo`, or
+        ``timeout`` (``value`` None); ``slept`` is the virtual time the handler
+        spent in ``time.sleep``; ``restart`` says the runtime process ended
+        (timeout or exit), so module state is lost.
+        """
+        if env is not self._env_function:
+            self._env_function = env
+            os.environ.update(env)
+        self._coords.move_to(self._clock.epoch_seconds + t0)
+        self._t0 = t0
+        self._budget = budget
+        self.slept = 0.0
+        self._call_id += 1
+        self._call_started = perf_counter()
+        self._in_call = True
+        returned = False
+        try:
+            result = handler(event, context)
+            returned = True
+            body = json.dumps(result)
+        except _Hang:
+            self._in_call = False
+            self.hangs += 1
+            return TIMEOUT, None, self.slept, True
+        except _Deadline:
+            self._in_call = False
+            return TIMEOUT, None, self.slept, True
+        except KeyboardInterrupt:
+            self._in_call = False
+            raise
+        except SystemExit:
+            self._in_call = False
+            return ERROR, ErrorInfo(EXIT_ERROR, EXIT_MESSAGE), self.slept, True
+        except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+            self._in_call = False
+            if returned:
+                message = f"Unable to marshal response: {exc}"
+                return ERROR, ErrorInfo("Runtime.MarshalError", message, None), self.slept, False
+            return ERROR, ErrorInfo.from_exception(exc), self.slept, False
+        except BaseException as exc:
+            self._in_call = False
+            return ERROR, ErrorInfo.from_exception(exc), self.slept, False
+        self._in_call = False
+        if len(body) > MAX_RESPONSE_BYTES:  # json.dumps escapes to ASCII: chars == bytes
+            message = (
+                "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_RESPONSE_BYTES} bytes)."
+            )
+            return ERROR, ErrorInfo("Function.ResponseSizeTooLarge", message), self.slept, False
+        return OK, body, self.slept, False
+
+    def run_init(self, init: Any, t0: float, env: dict) -> ErrorInfo | None:
+        """Run module-level code of a new environment; an exception is an init error."""
+        if env is not self._env_function:
+            self._env_function = env
+            os.environ.update(env)
+        self._coords.move_to(self._clock.epoch_seconds + t0)
+        self._t0, self._budget, self.slept = t0, math.inf, 0.0
+        self._call_id += 1
+        self._call_started = perf_counter()
+        self._in_call = True
+        try:
+            init()
+        except KeyboardInterrupt:
+            raise
+        except _Hang:
+            return ErrorInfo("Runtime.InitTimeout", "Init phase was interrupted by the hang guard")
+        except BaseException as exc:
+            return ErrorInfo.from_exception(exc, skip=1, in_init=True)
+        finally:
+            self._in_call = False
+        return None
+
+    def now(self) -> float:
+        """Virtual time as the running handler sees it."""
+        return self._t0 + self.slept
+
+    # -- patches and the guard ---------------------------------------------
+    def _sleep(self, seconds: float) -> None:
+        if not self._in_call or threading.get_ident() != self._thread_id:
+            self._old_sleep(seconds)
+            return
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        if self.slept + seconds >= self._budget:
+            self.slept = self._budget
+            raise _Deadline()
+        self.slept += seconds
+        self._coords.move_to(self._clock.epoch_seconds + self._t0 + self.slept)
+
+    def _check(self, now: float) -> None:
+        if not self._in_call or now - self._call_started < self.guard:
+            return
+        if self._fired_id == self._call_id and now - self._fired_at < self.guard:
+            return
+        self._fired_id, self._fired_at = self._call_id, now
+        if self._old_signal is not None:
+            signal.pthread_kill(self._thread_id, signal.SIGALRM)
+        else:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(self._thread_id), ctypes.py_object(_Hang)
+            )
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self._in_call and self._fired_id == self._call_id:
+            raise _Hang()
+        previous = self._old_signal
+        if callable(previous):
+            previous(signum, frame)
+
+
+_ENV_KEYS = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+)

@@ -1,0 +1,132 @@
+"""The synchronous path (``RequestResponse``): the caller waits for the result.
+
+A function error is still HTTP 200: the payload is the error object and
+``FunctionError`` says ``Unhandled``.  Only when the function cannot run at all
+does the caller get an error status: 429 ``TooManyRequestsException`` when
+throttled.  Retrying is the client's business (see ``traffic.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .service import Function, Invocation, Service
+
+__all__ = ["InvocationResponse", "request_response"]
+
+
+@dataclass(frozen=True)
+class InvocationResponse:
+    """What ``Invoke`` returns, with boto3's field names in snake_case.
+
+    ``payload`` is the decoded JSON the function returned, or Lambda's error
+    object when ``function_error`` is set.  Times are virtual seconds;
+    ``billed_duration_ms`` includes the Init phase (billed since Aug 2025).
+    """
+
+    status_code: int
+    request_id: str
+    payload: Any = None
+    function_error: str | None = None
+    executed_version: str | None = "$LATEST"
+    function_name: str = ""
+    start: float = 0.0
+    end: float = 0.0
+    duration: float = 0.0
+    init_duration: float = 0.0
+    billed_duration_ms: int = 0
+    cold_start: bool = False
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, key: str) -> Any:
+        """boto3's keys: ``StatusCode``, ``FunctionError``, ``ExecutedVersion``, ``Payload``."""
+        mapping = {
+            "StatusCode": self.status_code,
+            "FunctionError": self.function_error,
+            "ExecutedVersion": self.executed_version,
+            "Payload": self.payload,
+        }
+        if key not in mapping or (key == "FunctionError" and self.function_error is None):
+            raise KeyError(key)
+        return mapping[key]
+
+    @property
+    def ok(self) -> bool:
+        """True when the function ran and returned without error."""
+        return self.status_code == 200 and self.function_error is None
+
+
+def response_from(inv: Invocation, now: float) -> InvocationResponse:
+    """The 200 response of a finished attempt."""
+    return InvocationResponse(
+        status_code=200,
+        request_id=inv.request_id,
+        payload=inv.response_payload(),
+        function_error=None if inv.status == "ok" else "Unhandled",
+        function_name=inv.function.name,
+        start=inv.started_at,
+        end=now,
+        duration=inv.duration,
+        init_duration=inv.init_duration,
+        billed_duration_ms=inv.billed_duration_ms,
+        cold_start=inv.init_duration > 0,
+    )
+
+
+def request_response(
+    service: Service,
+    fn: Function,
+    body: str,
+    on_response: Callable[[InvocationResponse | None, str | None, Invocation], Any],
+    *,
+    source: str | None = None,
+) -> Invocation:
+    """Invoke ``fn`` synchronously now; ``on_response(response, throttle_reason, inv)``.
+
+    Exactly one of ``response`` / ``throttle_reason`` is set.  The callback
+    runs when the attempt ends (or at once when throttled).
+    """
+    engine = service.engine
+    now = engine.now
+    append = service.trace.append
+
+    def ended(inv: Invocation) -> None:
+        response = response_from(inv, engine.now)
+        append(
+            {
+                "t": engine.now,
+                "kind": "response",
+                "function": fn.name,
+                "request_id": inv.request_id,
+                "status_code": 200,
+                "function_error": response.function_error,
+            }
+        )
+        on_response(response, None, inv)
+
+    inv = Invocation(fn, body, service.new_request_id(), "RequestResponse", ended, now)
+    record = {
+        "t": now,
+        "kind": "invoke",
+        "function": fn.name,
+        "request_id": inv.request_id,
+        "invocation_type": "RequestResponse",
+    }
+    if source is not None:
+        record["source"] = source
+    append(record)
+    reason = service.start(inv)
+    if reason is not None:
+        append(
+            {
+                "t": now,
+                "kind": "throttle",
+                "function": fn.name,
+                "request_id": inv.request_id,
+                "reason": reason,
+            }
+        )
+        on_response(None, reason, inv)
+    return inv
