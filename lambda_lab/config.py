@@ -103,13 +103,26 @@ class FunctionSettings(_Settings):
 class EventInvokeConfig(_Settings):
     """``PutFunctionEventInvokeConfig``: retries and age of asynchronous events.
 
-    ``on_success`` / ``on_failure`` hold destination ARNs (or ``None``).
+    A field left as ``None`` is not set: Lambda then uses its default (2
+    retries, 21,600 s).  ``on_success`` / ``on_failure`` hold destination ARNs.
     """
 
-    maximum_retry_attempts: int = Field(2, ge=0, le=2)
-    maximum_event_age_in_seconds: int = Field(21600, ge=60, le=21600)
+    maximum_retry_attempts: int | None = Field(None, ge=0, le=2)
+    maximum_event_age_in_seconds: int | None = Field(None, ge=60, le=21600)
     on_success: str | None = Field(None, max_length=350)
     on_failure: str | None = Field(None, max_length=350)
+
+    @property
+    def effective_retry_attempts(self) -> int:
+        return 2 if self.maximum_retry_attempts is None else self.maximum_retry_attempts
+
+    @property
+    def effective_event_age(self) -> int:
+        return (
+            21600
+            if self.maximum_event_age_in_seconds is None
+            else self.maximum_event_age_in_seconds
+        )
 
 
 class ClientConfig(_Settings):

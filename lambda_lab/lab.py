@@ -19,6 +19,7 @@ from .errors import (
     TooManyRequestsException,
     ValidationException,
 )
+from .lab_async import AsyncApi
 from .sim.clock import SimClock
 from .sim.durations import as_sampler
 from .sim.engine import Engine
@@ -37,7 +38,7 @@ INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 RESERVED_MINIMUM_UNRESERVED = 100
 
 
-class Lab:
+class Lab(AsyncApi):
     """A virtual AWS account in one Region.  ``Lab(seed=7)``; see ``LabConfig``."""
 
     def __init__(self, seed: int = 0, **settings: Any) -> None:
@@ -57,6 +58,7 @@ class Lab:
             init_timeout=cfg.init_timeout_seconds,
             log_date=lambda t: self.clock.datetime(t).strftime("%Y/%m/%d"),
         )
+        self._init_async()
 
     # -- time ----------------------------------------------------------------
     @property
@@ -162,10 +164,8 @@ class Lab:
         if reserved_concurrency is not None:
             self.service.reserved_total += reserved_concurrency
         self.service.functions[function_name] = fn
+        self.resources[fn.arn] = fn
         return fn
-
-    def _dead_letter_target(self, config: Any) -> Any:  # replaced by the asynchronous path
-        raise InvalidParameterValueException("dead_letter_config is not supported yet")
 
     def _check_reservation(self, value: int, previous: int) -> None:
         available = self.config.concurrent_executions - self.service.reserved_total + previous
@@ -259,9 +259,6 @@ class Lab:
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
         return response
-
-    def _invoke_event(self, fn: Function, payload: Any) -> InvocationResponse:
-        raise ValidationException("invocation_type='Event' is not supported yet")
 
     # -- observing -------------------------------------------------------------
     def metrics(self, function_name: str) -> dict[str, Any]:

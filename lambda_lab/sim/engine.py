@@ -36,7 +36,8 @@ class Engine:
 
     def schedule(self, delay: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` ``delay`` seconds from now (``delay`` >= 0)."""
-        heappush(self._heap, (self.now + delay, next(self._seq), fn, arg))
+        # Rounding to the nanosecond keeps sums such as 180.45 + 0.1 readable in traces.
+        heappush(self._heap, (round(self.now + delay, 9), next(self._seq), fn, arg))
 
     def at(self, time: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` at virtual ``time`` (never before now)."""

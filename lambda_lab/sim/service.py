@@ -77,6 +77,8 @@ class Function:
     its own, so module-level state is per environment as on AWS.
     """
 
+    kind = "lambda"
+
     def __init__(
         self,
         *,
@@ -114,8 +116,12 @@ class Function:
         self.busy = 0
         self.tokens = math.inf  # scaling allowance, filled on first use
         self.tokens_at = 0.0
-        # asynchronous invocation (see invoke.py)
+        # asynchronous invocation (see asynchronous.py); effective values, AWS's defaults
         self.event_invoke_config: Any = None
+        self.maximum_retry_attempts = 2
+        self.maximum_event_age_in_seconds = 21600
+        self.on_success: Any = None
+        self.on_failure: Any = None
         self.dead_letter_target: Any = None
         self.duplicate_probability: float | None = None
 

@@ -137,8 +137,6 @@ def function_metrics(
             peak_busy = max(peak_busy, busy)
             invocations += 1
             cold += bool(r.get("cold"))
-            if "event_age" in r:
-                event_ages.append(r["event_age"])
         elif kind == "attempt_ended":
             busy -= 1
             durations.append(r["duration"])
@@ -150,6 +148,8 @@ def function_metrics(
             total -= 1
         elif kind == "throttle":
             throttles += 1
+        elif kind == "dequeued":
+            event_ages.append(r["age"])
         elif kind == "accepted":
             async_received += 1
         elif kind == "dropped":

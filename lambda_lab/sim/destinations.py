@@ -1,0 +1,95 @@
+"""Invocation records, and their delivery to destinations and dead-letter queues.
+
+Shapes are AWS's, key order included (the fact sheet's section 7.1 and 7.2,
+recorded on real AWS): ``version``, ``timestamp``, ``requestContext``,
+``requestPayload``, ``responseContext``, ``responsePayload``.  An event that
+never ran (reserved concurrency 0, or throttled until it aged out) has no
+``responseContext`` and no ``responsePayload`` and an ``approximateInvokeCount``
+of 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .service import Invocation
+from .targets import Bucket, EventBus, Queue, Resource, Topic
+
+__all__ = ["deliver_dead_letter", "deliver_record", "invocation_record"]
+
+SUCCESS_DETAIL = "Lambda Function Invocation Result - Success"
+FAILURE_DETAIL = "Lambda Function Invocation Result - Failure"
+#: EventBridge ``source`` as recorded on AWS; the current docs say "aws.lambda".
+EVENTBRIDGE_SOURCE = "lambda"
+
+
+def invocation_record(inv: Invocation, condition: str, timestamp: str) -> dict[str, Any]:
+    """The invocation record sent to a destination."""
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": timestamp,
+        "requestContext": {
+            "requestId": inv.request_id,
+            "functionArn": inv.function.qualified_arn,
+            "condition": condition,
+            "approximateInvokeCount": inv.attempt,
+        },
+        "requestPayload": json.loads(inv.body),
+    }
+    if inv.attempt:
+        context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        if inv.status != "ok":
+            context["functionError"] = "Unhandled"
+        record["responseContext"] = context
+        record["responsePayload"] = inv.response_payload()
+    return record
+
+
+def deliver_record(target: Resource, record: dict[str, Any], success: bool, function) -> str | None:
+    """Send ``record`` to ``target``; returns None, or why delivery failed."""
+    body = json.dumps(record)
+    limit = target.max_message_bytes
+    if limit is not None and len(body.encode("utf-8")) > limit:
+        return f"record of {len(body.encode('utf-8'))} bytes exceeds the {limit}-byte limit"
+    world = target._world
+    if isinstance(target, Queue):
+        target.send_message(body)
+    elif isinstance(target, Topic):
+        target.publish(body)
+    elif isinstance(target, EventBus):
+        target.put_event(
+            EVENTBRIDGE_SOURCE,
+            SUCCESS_DETAIL if success else FAILURE_DETAIL,
+            record,
+            [target.arn, function.qualified_arn],
+        )
+    elif isinstance(target, Bucket):
+        when = world.iso(world.engine.now)  # 2026-01-01T00:01:02.345Z
+        day = when[:10].replace("-", "/")
+        stamp = when[:19].replace(":", ".")
+        key = f"aws/lambda/async/{function.name}/{day}/{stamp}-{world.new_id()}"
+        target.put_object(key, body)
+    else:  # a function: invoked asynchronously with the record as its event
+        try:
+            world.invoke_async(target.name, body, function.arn)
+        except Exception as exc:  # e.g. the record is over the async payload quota
+            return str(exc)
+    return None
+
+
+def deliver_dead_letter(target: Resource, inv: Invocation, error_message: str) -> str | None:
+    """Send the original event to a DLQ (queue or topic); returns None or why it failed."""
+    attributes = {
+        "RequestID": {"DataType": "String", "StringValue": inv.request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200" if inv.attempt else "429"},
+        "ErrorMessage": {"DataType": "String", "StringValue": error_message[:1024]},
+    }
+    size = len(inv.body.encode("utf-8"))
+    if target.max_message_bytes is not None and size > target.max_message_bytes:
+        return f"event of {size} bytes exceeds the {target.max_message_bytes}-byte limit"
+    if isinstance(target, Queue):
+        target.send_message(inv.body, attributes)
+    else:
+        target.publish(inv.body, message_attributes=attributes)
+    return None
