@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from .errors import ValidationException
@@ -42,6 +42,16 @@ class _Settings(BaseModel):
         frozen=True,
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: Any) -> Any:
+        # pydantic's lax mode reads True as 1: a timeout of True is a mistake, not 1 s.
+        if isinstance(value, bool):
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool:
+                raise ValueError("Input should be a number, not a boolean")
+        return value
+
 
 class LabConfig(_Settings):
     """Settings of one virtual world (an AWS account in one Region)."""
@@ -53,6 +63,14 @@ class LabConfig(_Settings):
         DEFAULT_START_TIME,
         description="Simulated wall-clock instant of virtual time 0 (timezone-aware).",
     )
+
+    @field_validator("start_time")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("start_time must be timezone-aware (e.g. tzinfo=timezone.utc)")
+        return value
+
     concurrent_executions: int = Field(
         1000, ge=100, le=1_000_000, description="Account concurrency quota (AWS default 1,000)."
     )
@@ -97,7 +115,7 @@ class FunctionSettings(_Settings):
     function_name: str = Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")
     timeout: int = Field(3, ge=1, le=900)
     memory_size: int = Field(128, ge=128, le=10240)
-    reserved_concurrency: int | None = Field(None, ge=0, alias="ReservedConcurrentExecutions")
+    reserved_concurrency: int | None = Field(None, ge=0, alias="reservedConcurrentExecutions")
 
 
 class EventInvokeConfig(_Settings):
@@ -136,6 +154,13 @@ class ClientConfig(_Settings):
     connect_timeout: float = Field(60.0, gt=0, le=3600)
 
 
+def _num(value: Any) -> str:
+    """A bound as it was declared: 1000000 not 1e+06, 0 not 0.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
 def _allowed(field: Any) -> str | None:
     """The allowed range of a pydantic field, as prose, from its constraints."""
     lo = hi = None
@@ -150,12 +175,12 @@ def _allowed(field: Any) -> str | None:
             else:
                 hi, hi_open = value, name == "lt"
     if lo is not None and hi is not None and not (lo_open or hi_open):
-        return f"between {lo:g} and {hi:g}"
+        return f"between {_num(lo)} and {_num(hi)}"
     parts = []
     if lo is not None:
-        parts.append(f"{'greater than' if lo_open else 'at least'} {lo:g}")
+        parts.append(f"{'greater than' if lo_open else 'at least'} {_num(lo)}")
     if hi is not None:
-        parts.append(f"{'less than' if hi_open else 'at most'} {hi:g}")
+        parts.append(f"{'less than' if hi_open else 'at most'} {_num(hi)}")
     return " and ".join(parts) or None
 
 
@@ -192,7 +217,7 @@ def _translate(model: type[BaseModel], exc: ValidationError) -> ValidationExcept
         alias = (field.alias if field and field.alias else to_camel(name)) if field else name
         value = err.get("input")
         template = _CONSTRAINT.get(err["type"])
-        ctx = err.get("ctx") or {}
+        ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items()}
         constraint = template.format(**ctx) if template else err["msg"]
         aws.append(f"Value '{value}' at '{alias}' failed to satisfy constraint: {constraint}")
         allowed = _allowed(field) if field else None
@@ -205,3 +230,41 @@ def _translate(model: type[BaseModel], exc: ValidationError) -> ValidationExcept
     count = len(aws)
     head = f"{count} validation error{'s' if count > 1 else ''} detected: "
     return ValidationException(head + "; ".join(aws) + " (" + "; ".join(plain) + ")")
+
+
+class TrafficSettings(_Settings):
+    """Settings of simulated load: arrival patterns and ``TrafficGenerator``.
+
+    Every field is optional so each pattern validates only what it takes.
+    The rate ceiling is ours: it keeps a run's heap and trace within reach of
+    a notebook, not an AWS quota.
+    """
+
+    rate: float | None = Field(None, gt=0, le=100_000, description="Arrivals per second.")
+    count: int | None = Field(None, ge=1, le=1_000_000, description="Number of arrivals.")
+    at: float | None = Field(None, ge=0, allow_inf_nan=False, description="Seconds after start.")
+    spread: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Seconds a burst is spread over."
+    )
+    start: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Virtual time pattern offsets count from."
+    )
+    stop: float | None = Field(None, ge=0, description="No arrival at or after this time.")
+    invocation_type: Literal["RequestResponse", "Event"] = "RequestResponse"
+
+
+class ApiGatewaySettings(_Settings):
+    """An API Gateway REST API in front of one function (Lambda proxy integration).
+
+    The integration timeout is 50 ms to 29 s by default.  Since 4 June 2024 a
+    Regional or private REST API may raise the 29 s ceiling with a Service
+    Quotas request (``max_integration_timeout``); 300 s is the highest value
+    reported (unconfirmed in AWS's reference docs).
+    """
+
+    integration_timeout: float = Field(
+        29.0, ge=0.05, allow_inf_nan=False, description="Seconds (default 29)."
+    )
+    max_integration_timeout: float = Field(
+        29.0, ge=29, le=300, description="The account's quota for the integration timeout."
+    )

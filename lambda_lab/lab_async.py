@@ -186,7 +186,11 @@ class AsyncApi:
         return target
 
     def _dead_letter_target(self, config: Any) -> Any:
-        value = config.get("TargetArn", config.get("target_arn")) if isinstance(config, dict) else config
+        value = (
+            config.get("TargetArn", config.get("target_arn"))
+            if isinstance(config, dict)
+            else config
+        )
         target = self._resolve_target(value, "dead_letter_config.TargetArn")
         if target.kind not in _DLQ_KINDS:
             raise InvalidParameterValueException(

@@ -33,7 +33,6 @@ class LambdaContext:
 
     def __init__(
         self,
-        *,
         aws_request_id: str,
         function_name: str,
         invoked_function_arn: str,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..errors import InvalidRequestContentException, RequestTooLargeException
+from .fastjson import dumps
 
 __all__ = ["MAX_ASYNC_REQUEST_BYTES", "MAX_SYNC_REQUEST_BYTES", "encode_payload"]
 
@@ -37,12 +38,12 @@ def encode_payload(payload: Any, limit: int) -> str:
         body = _check_json(payload)
     else:
         try:
-            body = json.dumps(payload)
+            body = dumps(payload)
         except (TypeError, ValueError) as exc:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: {exc}"
             ) from None
-    size = len(body.encode("utf-8")) if not body.isascii() else len(body)
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
     if size > limit:
         raise RequestTooLargeException(
             f"Request must be smaller than {limit} bytes for the InvokeFunction operation "
@@ -54,9 +55,9 @@ def encode_payload(payload: Any, limit: int) -> str:
 def _check_json(text: str) -> str:
     try:
         json.loads(text)
-    except ValueError as exc:
+    except ValueError as exc:  # JSONDecodeError
         raise InvalidRequestContentException(
             f"Could not parse request body into json: {exc.msg} at position {exc.pos} "
             f"of {text[:40]!r}"
         ) from None
-    return text
+    return text.strip()

@@ -17,24 +17,33 @@ deadline, so writes placed after a long sleep never happen.
 
 from __future__ import annotations
 
-import json
 import math
-import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from .context import LambdaContext
 from .engine import Engine
-from .runtime import ERROR, OK, TIMEOUT, ErrorInfo, Runtime, timeout_payload
+from .fastjson import loads
+from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, ErrorInfo, Runtime, timeout_payload
 from .trace import Trace
 
-__all__ = ["Environment", "Function", "Invocation", "Service"]
+__all__ = ["Environment", "Function", "Invocation", "Service", "new_uuid"]
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 #: AWS names no ThrottleReason for the scaling rate; this one is our plausible choice.
 SCALING_LIMIT = "FunctionInvocationRateLimitExceeded"
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_uuid(rng) -> str:
+    """A version-4 UUID string drawn from ``rng`` (seeded, so runs repeat)."""
+    h = "%032x" % ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Environment:
@@ -112,6 +121,7 @@ class Function:
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/" + name,
         }
         self.idle: deque[Environment] = deque()
+        self.sweep_pending = False
         self.environments: dict[str, Environment] = {}
         self.busy = 0
         self.tokens = math.inf  # scaling allowance, filled on first use
@@ -199,7 +209,7 @@ class Invocation:
     def response_payload(self) -> Any:
         """The last attempt's result (decoded JSON) or its error payload."""
         if self.status == OK:
-            return json.loads(self.value)
+            return loads(self.value)
         return self.error_payload()
 
     @property
@@ -244,25 +254,27 @@ class Service:
 
     # -- ids ---------------------------------------------------------------
     def new_request_id(self) -> str:
-        return str(uuid.UUID(int=self.engine.rng.getrandbits(128), version=4))
+        return new_uuid(self.engine.rng)
 
     @property
     def unreserved_limit(self) -> int:
         return self.concurrent_executions - self.reserved_total
 
     # -- the way into a handler -------------------------------------------
+    # start -> (init phase) -> invoke phase -> end is the simulator's hot path:
+    # locals are cached and records built inline on purpose.
     def start(self, inv: Invocation) -> str | None:
         """Start the next attempt of ``inv`` now, or return the throttle reason."""
         fn = inv.function
         engine = self.engine
         now = engine.now
-        if fn.reserved_concurrency is not None:
-            if fn.busy >= fn.reserved_concurrency:
+        reserved = fn.reserved_concurrency
+        if reserved is not None:
+            if fn.busy >= reserved:
                 return RESERVED_LIMIT
         elif self.unreserved_busy >= self.concurrent_executions - self.reserved_total:
             return ACCOUNT_LIMIT
         idle = fn.idle
-        trace = self.trace.append
         if idle:
             env = idle.pop()
             env.busy = True
@@ -279,29 +291,30 @@ class Service:
             env = self._new_environment(fn, now)
             cold = True
         fn.busy += 1
-        if fn.reserved_concurrency is None:
+        if reserved is None:
             self.unreserved_busy += 1
-        inv.attempt += 1
+        attempt = inv.attempt = inv.attempt + 1
         inv.env = env
         inv.started_at = now
         env.invocations += 1
-        if env.initialized:
-            inv.init_duration = 0.0
-            trace(
-                {
-                    "t": now,
-                    "kind": "attempt_started",
-                    "function": fn.name,
-                    "request_id": inv.request_id,
-                    "attempt": inv.attempt,
-                    "env": env.id,
-                    "cold": cold,
-                    "init_duration": 0.0,
-                }
-            )
-            self._invoke_phase(inv)
-        else:
+        if not env.initialized:
             self._init_phase(inv, env, cold, now)
+            return None
+        inv.init_duration = 0.0
+        record = {
+            "t": now,
+            "kind": "attempt_started",
+            "function": fn.name,
+            "request_id": inv.request_id,
+            "attempt": attempt,
+            "env": env.id,
+            "cold": False,
+            "init_duration": 0.0,
+        }
+        if inv.duplicate:
+            record["duplicate"] = True
+        self.trace.append(record)
+        self._invoke_phase(inv)
         return None
 
     def _new_environment(self, fn: Function, now: float) -> Environment:
@@ -325,12 +338,22 @@ class Service:
             "cold": cold,
             "init_duration": min(init, self.init_timeout),
         }
+        if inv.duplicate:
+            record["duplicate"] = True
         error = None
         if fn.code:
             namespace: dict[str, Any] = {"__name__": "lambda_function"}
-            error = self.runtime.run_init(
-                lambda: exec(fn._compiled, namespace), now, fn.env_vars
-            )
+            error = self.runtime.run_init(lambda: exec(fn._compiled, namespace), now, fn.env_vars)
+            if error == INIT_HUNG:
+                # Module code that never finishes: Init is retried inside the invoke
+                # and runs into the function timeout.
+                inv.init_duration = self.init_timeout
+                record["init_timed_out"] = True
+                record["init_duration"] = self.init_timeout
+                self.trace.append(record)
+                inv.status, inv.value, inv.duration = TIMEOUT, None, float(fn.timeout)
+                self.engine.schedule(self.init_timeout + fn.timeout, self._end, inv)
+                return
             if error is None:
                 env.handler = namespace.get(fn.handler.rpartition(".")[2])
                 if not callable(env.handler):
@@ -360,37 +383,39 @@ class Service:
     def _invoke_phase(self, inv: Invocation, extra: float = 0.0) -> None:
         fn = inv.function
         env = inv.env
-        now = self.engine.now
-        event = json.loads(inv.body)
-        if fn.fixed_duration is not None:
-            duration = fn.fixed_duration
-        else:
-            duration = fn.sample_duration(self.engine.rng, event)
-        budget = fn.timeout - extra
+        engine = self.engine
+        now = engine.now
+        event = loads(inv.body)
+        duration = fn.fixed_duration
+        if duration is None:
+            duration = fn.sample_duration(engine.rng, event)
+        timeout = fn.timeout
+        budget = timeout - extra
+        runtime = self.runtime
         context = LambdaContext(
-            aws_request_id=inv.request_id,
-            function_name=fn.name,
-            invoked_function_arn=fn.arn,
-            memory_limit_in_mb=fn.memory_size,
-            log_stream_name=env.log_stream_name,
-            deadline=now + budget,
-            now=self.runtime.now,
+            inv.request_id,
+            fn.name,
+            fn.arn,
+            fn.memory_size,
+            env.log_stream_name,
+            now + budget,
+            runtime.now,
         )
-        if budget <= 0:
-            status, value, slept, restart = TIMEOUT, None, 0.0, True
-        else:
-            status, value, slept, restart = self.runtime.call(
-                fn.handler_for(env), event, context, now, budget, fn.env_vars
+        if budget > 0:
+            status, value, slept, restart = runtime.call(
+                env.handler if fn.code else fn.handler, event, context, now, budget, fn.env_vars
             )
-        duration += slept + extra
-        if status == TIMEOUT or duration >= fn.timeout:
-            status, value, duration, restart = TIMEOUT, None, float(fn.timeout), True
+            duration += slept + extra
+        else:
+            status = TIMEOUT
+        if status == TIMEOUT or duration >= timeout:
+            status, value, duration, restart = TIMEOUT, None, float(timeout), True
         inv.status = status
         inv.value = value
         inv.duration = duration
         if restart:
             env.initialized = False
-        self.engine.schedule(duration, self._end, inv)
+        engine.schedule(duration, self._end, inv)
 
     def _end(self, inv: Invocation) -> None:
         fn = inv.function
@@ -409,14 +434,18 @@ class Service:
             "env": env.id,
             "status": status,
             "duration": inv.duration,
-            "billed_duration_ms": inv.billed_duration_ms,
+            "billed_duration_ms": math.ceil(round((inv.duration + inv.init_duration) * 1000, 6)),
         }
-        if status != OK:
-            record["error_type"] = inv.error_type
-            record["error_message"] = (
-                inv.value.error_message if status == ERROR else "Task timed out"
-            )
         append = self.trace.append
+        if status != OK:
+            if status == ERROR:
+                record["error_type"] = inv.value.error_type
+                record["error_message"] = inv.value.error_message
+            else:
+                record["error_type"] = "Sandbox.Timedout"
+                record["error_message"] = "Task timed out"
+        if inv.duplicate:
+            record["duplicate"] = True
         append(record)
         if not env.initialized:
             env.handler = None
@@ -425,18 +454,26 @@ class Service:
         env.busy = False
         env.expires_at = now + self.keep_alive
         fn.idle.append(env)
-        self.engine.schedule(self.keep_alive, self._expire, env)
+        if not fn.sweep_pending:
+            fn.sweep_pending = True
+            self.engine.schedule(self.keep_alive, self._sweep, fn)
         inv.on_end(inv)
 
-    def _expire(self, env: Environment) -> None:
-        if env.busy or env.expires_at > self.engine.now:
-            return  # reused since it became idle; a later entry will look again
-        fn = env.function
-        if fn.idle and fn.idle[0] is env:
-            fn.idle.popleft()
+    def _sweep(self, fn: Function) -> None:
+        """Reclaim environments idle for the keep-alive.
+
+        ``fn.idle`` is ordered by the time each environment became idle (reuse
+        pops the newest), so expiries come off its left end in time order and
+        one pending heap entry per function is enough.
+        """
+        now = self.engine.now
+        idle = fn.idle
+        append = self.trace.append
+        while idle and idle[0].expires_at <= now:
+            env = idle.popleft()
+            del fn.environments[env.id]
+            append({"t": now, "kind": "env_expired", "function": fn.name, "env": env.id})
+        if idle:
+            self.engine.at(idle[0].expires_at, self._sweep, fn)
         else:
-            fn.idle.remove(env)
-        del fn.environments[env.id]
-        self.trace.append(
-            {"t": self.engine.now, "kind": "env_expired", "function": fn.name, "env": env.id}
-        )
+            fn.sweep_pending = False

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException
 from .engine import Engine
+from .service import new_uuid
 
 __all__ = ["Bucket", "EventBus", "Message", "Queue", "Resource", "Topic"]
 
@@ -63,7 +63,7 @@ class World:
         self.account_id = account_id
 
     def new_id(self) -> str:
-        return str(uuid.UUID(int=self.engine.rng.getrandbits(128), version=4))
+        return new_uuid(self.engine.rng)
 
 
 def _md5(text: str) -> str:
@@ -76,13 +76,13 @@ class Message:
     __slots__ = (
         "attributes",
         "body",
+        "first_received_at",
         "md5_of_body",
         "message_attributes",
         "message_id",
         "receipt_handle",
         "receive_count",
         "sent_at",
-        "first_received_at",
         "visible_at",
     )
 
@@ -178,8 +178,7 @@ class Queue(Resource):
         """Take up to ``max_number_of_messages`` visible messages and hide them."""
         if not 1 <= max_number_of_messages <= 10:
             raise InvalidParameterValueException(
-                "max_number_of_messages must be between 1 and 10, "
-                f"got {max_number_of_messages!r}"
+                f"max_number_of_messages must be between 1 and 10, got {max_number_of_messages!r}"
             )
         world = self._world
         now = world.engine.now
@@ -200,9 +199,7 @@ class Queue(Resource):
             message.receive_count += 1
             if message.first_received_at is None:
                 message.first_received_at = now
-                message.attributes["ApproximateFirstReceiveTimestamp"] = str(
-                    world.unix_millis(now)
-                )
+                message.attributes["ApproximateFirstReceiveTimestamp"] = str(world.unix_millis(now))
             message.attributes["ApproximateReceiveCount"] = str(message.receive_count)
             if message.receipt_handle:
                 self._by_handle.pop(message.receipt_handle, None)

@@ -1,0 +1,232 @@
+"""An API Gateway REST API in front of one function (Lambda proxy integration).
+
+API Gateway invokes the function synchronously, never retries, and answers
+its own client with:
+
+* **504** ``{"message": "Endpoint request timed out"}`` when the integration
+  timeout (29 s by default) passes first.  The function is not stopped: its
+  attempt runs on to its own end or timeout, later in the trace.
+* **502** ``{"message": "Internal server error"}`` when the function returns
+  an error (``FunctionError: Unhandled``) or a malformed proxy response.
+* **500** ``{"message": "Internal server error"}`` when Lambda rejects the
+  invoke, e.g. a throttle: AWS documents that API Gateway turns every
+  invocation error into a 500 (``services-apigateway-errors``), so a Lambda
+  429 never reaches the client as a 429.
+* otherwise the function's proxy response: a dict with ``statusCode`` sets the
+  status, ``headers`` and ``body``; any other value is returned as the body
+  with 200 (the HTTP API rule; a REST API would answer 502 to it).
+
+Simplification: the event the handler receives is the request payload as
+given, not a full proxy event (``httpMethod``, ``requestContext``, ...).
+
+Integration timeout: 50 ms to 29 s by default.  Since 4 June 2024 Regional
+and private REST APIs may raise the ceiling with a Service Quotas request;
+pass that quota as ``max_integration_timeout``.
+
+Trace records (each with ``api`` and ``function``): ``apigw_request``
+(``request_id`` of the Lambda invocation, ``integration_timeout``) and
+``apigw_response`` (``request_id``, ``status_code``, ``latency``, and
+``reason`` ``"integration_timeout"`` / ``"function_error"`` /
+``"malformed_response"`` / ``"throttle"`` when API Gateway made the answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ..config import ApiGatewaySettings, validate
+from ..errors import ValidationException
+from .clients import check_name, next_name
+from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from .service import Invocation
+from .sync import InvocationResponse, request_response
+
+if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
+    from ..lab import Lab
+
+__all__ = ["ApiGateway", "ApiRequest", "ApiResponse"]
+
+INTERNAL_ERROR = "Internal server error"
+TIMED_OUT = "Endpoint request timed out"
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """What the API's caller receives; times are virtual seconds."""
+
+    status_code: int
+    body: Any
+    request_id: str
+    start: float
+    end: float
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def latency(self) -> float:
+        return self.end - self.start
+
+
+class ApiRequest:
+    """One request in flight through the API, and its ``result`` once answered."""
+
+    __slots__ = ("deadline", "on_response", "request_id", "result", "start", "throttle")
+
+    def __init__(self, start: float, deadline: float, on_response: Callable | None) -> None:
+        self.start = start
+        self.deadline = deadline
+        self.on_response = on_response
+        self.request_id = ""
+        self.result: ApiResponse | None = None
+        self.throttle: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+class ApiGateway:
+    """A REST API whose one route invokes ``function_name``; see the module docstring.
+
+    ``request(payload)`` inside the simulation, ``call(payload)`` to run the
+    lab until the answer exists.  ``name`` appears as ``api`` in the trace.
+    """
+
+    def __init__(
+        self,
+        lab: Lab,
+        function_name: str,
+        integration_timeout: float = 29.0,
+        *,
+        max_integration_timeout: float = 29.0,
+        name: str | None = None,
+    ) -> None:
+        settings = validate(
+            ApiGatewaySettings,
+            integration_timeout=integration_timeout,
+            max_integration_timeout=max_integration_timeout,
+        )
+        ceiling = settings.max_integration_timeout
+        if settings.integration_timeout > ceiling:
+            raise ValidationException(
+                f"1 validation error detected: Value '{integration_timeout}' at "
+                "'integrationTimeout' failed to satisfy constraint: Member must have value "
+                f"less than or equal to {ceiling:g} (integration_timeout must be between "
+                f"0.05 and {ceiling:g}, got {integration_timeout!r}; since June 2024 a "
+                "Regional REST API may raise max_integration_timeout through Service Quotas)"
+            )
+        check_name(name)
+        self.lab = lab
+        self.function = lab.get_function(function_name)
+        self.integration_timeout = settings.integration_timeout
+        self.max_integration_timeout = ceiling
+        self.id = name or next_name(lab, "api")
+        self._engine = lab.engine
+        self._service = lab.service
+        self._trace = lab.trace
+
+    def request(
+        self, payload: Any = None, on_response: Callable[[ApiResponse], Any] | None = None
+    ) -> ApiRequest:
+        """Send a request now; ``on_response(response)`` when API Gateway answers.
+
+        A payload Lambda would refuse (too large, not JSON) raises at once.
+        """
+        body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
+        with self.lab.runtime:  # a warm environment runs the handler right away
+            return self._start(body, on_response)
+
+    def call(self, payload: Any = None) -> ApiResponse:
+        """Send a request and run the lab until API Gateway answers; return the answer."""
+        handle = self.request(payload)
+        self.lab._run_while(lambda: handle.result is None)
+        return handle.result
+
+    def _start(self, body: str, on_response: Callable | None) -> ApiRequest:
+        """Send an encoded request (used by traffic generators)."""
+        engine = self._engine
+        now = engine.now
+        # Rounded as the engine rounds scheduled times, so timer and responses compare alike.
+        req = ApiRequest(now, round(now + self.integration_timeout, 9), on_response)
+        record = {
+            "t": now,
+            "kind": "apigw_request",
+            "api": self.id,
+            "function": self.function.name,
+            "request_id": "",
+            "integration_timeout": self.integration_timeout,
+        }
+        self._trace.append(record)  # before the service's records of this request
+        inv = request_response(
+            self._service, self.function, body, partial(self._answered, req), source=self.id
+        )
+        req.request_id = record["request_id"] = inv.request_id
+        if req.throttle is not None:
+            self._respond(req, 500, {"message": INTERNAL_ERROR}, {}, "throttle")
+        else:
+            engine.at(req.deadline, self._timed_out, req)
+        return req
+
+    def _answered(
+        self,
+        req: ApiRequest,
+        response: InvocationResponse | None,
+        reason: str | None,
+        inv: Invocation,
+    ) -> None:
+        if req.result is not None:
+            return  # API Gateway already answered 504; the function ran on regardless
+        if reason is not None:
+            req.throttle = reason  # answered inside request_response; _start responds
+            return
+        if self._engine.now >= req.deadline:
+            return  # the integration timeout fires at this same instant
+        self._respond(req, *_proxy_response(response))
+
+    def _timed_out(self, req: ApiRequest) -> None:
+        if req.result is None:
+            self._respond(req, 504, {"message": TIMED_OUT}, {}, "integration_timeout")
+
+    def _respond(
+        self, req: ApiRequest, status: int, body: Any, headers: dict, reason: str | None
+    ) -> None:
+        now = self._engine.now
+        req.result = result = ApiResponse(status, body, req.request_id, req.start, now, headers)
+        record = {
+            "t": now,
+            "kind": "apigw_response",
+            "api": self.id,
+            "function": self.function.name,
+            "request_id": req.request_id,
+            "status_code": status,
+            "latency": now - req.start,
+        }
+        if reason is not None:
+            record["reason"] = reason
+        self._trace.append(record)
+        if req.on_response is not None:
+            req.on_response(result)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ApiGateway {self.id} -> {self.function.name}: "
+            f"integration_timeout={self.integration_timeout:g}s>"
+        )
+
+
+def _proxy_response(response: InvocationResponse) -> tuple[int, Any, dict, str | None]:
+    """Status, body, headers and API Gateway's reason, from the function's response."""
+    if response.function_error is not None:
+        return 502, {"message": INTERNAL_ERROR}, {}, "function_error"
+    payload = response.payload
+    if not (isinstance(payload, dict) and "statusCode" in payload):
+        return 200, payload, {}, None
+    status = payload["statusCode"]
+    headers = payload.get("headers") or {}
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        return 502, {"message": INTERNAL_ERROR}, {}, "malformed_response"
+    if not isinstance(headers, dict):
+        return 502, {"message": INTERNAL_ERROR}, {}, "malformed_response"
+    return status, payload.get("body"), dict(headers), None
