@@ -57,7 +57,7 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before this invocation times out (virtual time)."""
-        return max(0, int(round((self._deadline - self._now()) * 1000)))
+        return max(0, round((self._deadline - self._now()) * 1000))
 
     def __repr__(self) -> str:
         return (

@@ -120,7 +120,9 @@ def timeout_payload(request_id: str, timeout: float) -> dict[str, str]:
     """The payload of a timed-out invocation, as recorded on AWS."""
     return {
         "errorType": "Sandbox.Timedout",
-        "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+        ),
     }
 
 
