@@ -18,16 +18,22 @@ from .errors import (
 from .lab import Lab
 from .sim.context import LambdaContext
 from .sim.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
+from .sim.service import Function
 from .sim.sync import InvocationResponse
+from .sim.targets import Bucket, EventBus, Queue, Topic
+from .sim.trace import Trace
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bucket",
     "ClientConfig",
     "Distribution",
+    "EventBus",
     "EventInvokeConfig",
     "Exponential",
     "Fixed",
+    "Function",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "InvocationResponse",
@@ -37,12 +43,15 @@ __all__ = [
     "LambdaLabError",
     "LogNormal",
     "Normal",
+    "Queue",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
     "ServiceError",
     "ServiceException",
     "TooManyRequestsException",
+    "Topic",
+    "Trace",
     "Uniform",
     "ValidationException",
     "__version__",

@@ -194,6 +194,7 @@ class Runtime:
         self._env_function: str | None = None
         self._old_sleep: Any = None
         self._old_signal: Any = None
+        self._alarm = False
         self._thread_id = 0
         self._in_call = False
         self._call_id = 0
@@ -226,8 +227,11 @@ class Runtime:
         # often while time moves; young generations are collected as usual.
         self._gc_threshold = gc.get_threshold()
         gc.set_threshold(*self._gc_threshold[:2], max(self._gc_threshold[2], 1000))
-        if threading.current_thread() is threading.main_thread():
+        # A signal interrupts even a blocking C call; it needs the main thread (and a
+        # platform with SIGALRM).  Elsewhere the guard raises asynchronously instead.
+        if _HAS_ALARM and threading.current_thread() is threading.main_thread():
             self._old_signal = signal.signal(signal.SIGALRM, self._on_signal)
+            self._alarm = True
         _WATCHDOG.watch(self)
         return self
 
@@ -237,9 +241,10 @@ class Runtime:
             return
         _WATCHDOG.unwatch(self)
         gc.set_threshold(*self._gc_threshold)
-        if self._old_signal is not None:
-            signal.signal(signal.SIGALRM, self._old_signal)
-            self._old_signal = None
+        if self._alarm:
+            previous = self._old_signal
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+            self._old_signal, self._alarm = None, False
         time.sleep = self._old_sleep
         self._traveller.stop()
         self._traveller = self._coords = None
@@ -382,7 +387,7 @@ class Runtime:
         if self._fired_id == self._call_id and now - self._fired_at < self.guard:
             return
         self._fired_id, self._fired_at = self._call_id, now
-        if self._old_signal is not None:
+        if self._alarm:
             signal.pthread_kill(self._thread_id, signal.SIGALRM)
         else:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
@@ -397,6 +402,7 @@ class Runtime:
             previous(signum, frame)
 
 
+_HAS_ALARM = hasattr(signal, "SIGALRM") and hasattr(signal, "pthread_kill")
 _SESSION_KEYS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 _ENV_KEYS = (
     "AWS_REGION",
