@@ -16,18 +16,26 @@ from .errors import (
     ValidationException,
 )
 from .lab import Lab
+from .sim.apigateway import ApiGateway, ApiResponse
+from .sim.clients import ClientResult, ReadTimeoutError, SdkClient
 from .sim.context import LambdaContext
 from .sim.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
 from .sim.service import Function
 from .sim.sync import InvocationResponse
 from .sim.targets import Bucket, EventBus, Queue, Topic
 from .sim.trace import Trace
+from .sim.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ApiGateway",
+    "ApiResponse",
     "Bucket",
+    "Burst",
     "ClientConfig",
+    "ClientResult",
+    "Constant",
     "Distribution",
     "EventBus",
     "EventInvokeConfig",
@@ -43,15 +51,20 @@ __all__ = [
     "LambdaLabError",
     "LogNormal",
     "Normal",
+    "Poisson",
     "Queue",
+    "ReadTimeoutError",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
+    "Schedule",
+    "SdkClient",
     "ServiceError",
     "ServiceException",
     "TooManyRequestsException",
     "Topic",
     "Trace",
+    "TrafficGenerator",
     "Uniform",
     "ValidationException",
     "__version__",

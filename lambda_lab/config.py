@@ -144,14 +144,32 @@ class EventInvokeConfig(_Settings):
 
 
 class ClientConfig(_Settings):
-    """A simulated SDK client: botocore's retry modes and read timeout."""
+    """A simulated SDK client: botocore's retry modes and read timeout.
+
+    As in botocore's ``Config(retries={...})``, ``max_attempts`` counts
+    *retries* after the first call (so ``max_attempts=0`` turns retrying off,
+    the fact sheet's fix for the read-timeout trap) and ``total_max_attempts``
+    counts every call; when both are given ``total_max_attempts`` wins.
+    Without either, legacy makes 5 calls, standard 3 and none 1.
+    """
 
     mode: Literal["legacy", "standard", "none"] = "legacy"
     max_attempts: int | None = Field(
-        None, ge=1, le=100, description="Total attempts; legacy 5, standard 3, none 1."
+        None, ge=0, le=99, description="Retries after the first call (botocore's meaning)."
+    )
+    total_max_attempts: int | None = Field(
+        None, ge=1, le=100, description="Calls in all, the first included."
     )
     read_timeout: float = Field(60.0, gt=0, le=3600, description="botocore default: 60 s.")
-    connect_timeout: float = Field(60.0, gt=0, le=3600)
+
+    @property
+    def total_attempts(self) -> int:
+        """How many calls the client makes at most."""
+        if self.total_max_attempts is not None:
+            return self.total_max_attempts
+        if self.max_attempts is not None:
+            return self.max_attempts + 1
+        return {"legacy": 5, "standard": 3, "none": 1}[self.mode]
 
 
 def _num(value: Any) -> str:

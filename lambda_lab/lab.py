@@ -20,6 +20,8 @@ from .errors import (
     ValidationException,
 )
 from .lab_async import AsyncApi
+from .sim.apigateway import ApiGateway
+from .sim.clients import SdkClient
 from .sim.clock import SimClock
 from .sim.durations import as_sampler
 from .sim.engine import Engine
@@ -28,6 +30,7 @@ from .sim.runtime import Runtime
 from .sim.service import Function, Service
 from .sim.sync import InvocationResponse, request_response
 from .sim.trace import Trace, function_metrics
+from .sim.traffic import Pattern, TrafficGenerator
 
 __all__ = ["Lab"]
 
@@ -259,6 +262,32 @@ class Lab(AsyncApi):
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
         return response
+
+    # -- callers -----------------------------------------------------------------
+    def create_client(self, name: str | None = None, **config: Any) -> SdkClient:
+        """A simulated SDK client: ``mode`` (legacy, standard, none), ``max_attempts``
+        (retries, botocore's meaning), ``total_max_attempts``, ``read_timeout`` (60 s)."""
+        return SdkClient(self, config, name=name)
+
+    def create_api_gateway(
+        self, function_name: str, integration_timeout: float = 29.0, **kwargs: Any
+    ) -> ApiGateway:
+        """An API Gateway REST API (Lambda proxy) in front of a function: 504 after
+        ``integration_timeout`` while the function runs on."""
+        return ApiGateway(self, function_name, integration_timeout, **kwargs)
+
+    def add_traffic(
+        self,
+        function_name: str,
+        pattern: Pattern,
+        payload: Any = None,
+        invocation_type: str = "RequestResponse",
+        **kwargs: Any,
+    ) -> TrafficGenerator:
+        """Requests arriving as ``pattern`` says (``Poisson``, ``Constant``, ``Burst``,
+        ``Schedule``), from ``start`` (default now) until ``stop`` or ``count``;
+        ``client=`` routes them through an SDK client or an API Gateway."""
+        return TrafficGenerator(self, function_name, pattern, payload, invocation_type, **kwargs)
 
     # -- observing -------------------------------------------------------------
     def metrics(self, function_name: str) -> dict[str, Any]:

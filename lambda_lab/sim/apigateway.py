@@ -66,6 +66,7 @@ class ApiResponse:
 
     @property
     def latency(self) -> float:
+        """Virtual seconds from the request to the answer."""
         return self.end - self.start
 
 
@@ -84,6 +85,7 @@ class ApiRequest:
 
     @property
     def done(self) -> bool:
+        """True once API Gateway has answered."""
         return self.result is not None
 
 

@@ -47,8 +47,6 @@ if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run 
 
 __all__ = ["ClientCall", "ClientResult", "ReadTimeoutError", "SdkClient"]
 
-#: Total attempts of each retry mode when ``max_attempts`` is not given.
-DEFAULT_ATTEMPTS = {"legacy": 5, "standard": 3, "none": 1}
 #: botocore's standard mode caps each delay at 20 s.
 STANDARD_MAX_BACKOFF = 20.0
 
@@ -148,6 +146,7 @@ class ClientCall:
 
     @property
     def done(self) -> bool:
+        """True once the final outcome is known."""
         return self.result is not None
 
     def __repr__(self) -> str:
@@ -178,10 +177,10 @@ class SdkClient:
             raise InvalidParameterValueException(
                 f"config must be a ClientConfig or a mapping of its fields, got {config!r}"
             )
-        attempts = config.max_attempts or DEFAULT_ATTEMPTS[config.mode]
+        attempts = config.total_attempts
         if config.mode == "none" and attempts != 1:
             raise InvalidParameterValueException(
-                f"max_attempts must be 1 with mode 'none', got {attempts!r}"
+                f"mode 'none' makes exactly 1 attempt, got total attempts {attempts!r}"
             )
         check_name(name)
         self.lab = lab

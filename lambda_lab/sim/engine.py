@@ -41,7 +41,7 @@ class Engine:
 
     def at(self, time: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` at virtual ``time`` (never before now)."""
-        heappush(self._heap, (max(time, self.now), next(self._seq), fn, arg))
+        heappush(self._heap, (max(round(time, 9), self.now), next(self._seq), fn, arg))
 
     def peek(self) -> float:
         """Time of the next entry, or infinity when nothing is scheduled."""

@@ -31,30 +31,16 @@ from itertools import count as counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..config import TrafficSettings, validate
-from ..errors import InvalidParameterValueException, ServiceError, ValidationException
-from .apigateway import ApiGateway, ApiRequest, ApiResponse
-from .clients import ClientCall, ClientResult, ReadTimeoutError, SdkClient, check_name, next_name
+from ..errors import InvalidParameterValueException, ServiceError
+from .apigateway import ApiGateway
+from .clients import SdkClient, check_name, next_name
 from .payloads import MAX_ASYNC_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sync import request_response
 
 if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
     from ..lab import Lab
 
-__all__ = [
-    "ApiGateway",
-    "ApiRequest",
-    "ApiResponse",
-    "Burst",
-    "ClientCall",
-    "ClientResult",
-    "Constant",
-    "Pattern",
-    "Poisson",
-    "ReadTimeoutError",
-    "Schedule",
-    "SdkClient",
-    "TrafficGenerator",
-]
+__all__ = ["Burst", "Constant", "Pattern", "Poisson", "Schedule", "TrafficGenerator"]
 
 
 class Pattern:
@@ -192,8 +178,6 @@ class TrafficGenerator:
                 f"{pattern!r} never ends: give stop (a virtual time) or count"
             )
         is_event = settings.invocation_type == "Event"
-        if is_event and not hasattr(lab, "_submit_event"):
-            raise ValidationException("invocation_type='Event' is not supported yet")
         self.lab = lab
         self.function = fn
         self.pattern = pattern
