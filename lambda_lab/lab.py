@@ -80,8 +80,22 @@ class Lab(AsyncApi):
         return self
 
     def _run_while(self, pending: Callable[[], bool]) -> None:
+        """Advance time while ``pending()`` holds (used by blocking helpers)."""
         with self.runtime:
             self.engine.run_while(pending)
+
+    def settle(self) -> Lab:
+        """Advance virtual time until every accepted invocation has settled.
+
+        Synchronous requests have their response and asynchronous events their
+        final outcome (retries included); unlike ``run()``, idle environments
+        are not waited out, so the clock stops right after the last outcome.
+        Traffic still to arrive keeps arriving while anything is unsettled.
+        """
+        service = self.service
+        with self.runtime:
+            self.engine.run_while(lambda: service.outstanding > 0)
+        return self
 
     # -- naming ----------------------------------------------------------------
     def function_arn(self, function_name: str) -> str:
@@ -164,6 +178,7 @@ class Lab(AsyncApi):
             environment=variables,
         )
         fn.dead_letter_target = dlq
+        fn.invoke_async = self.world.invoke_async
         if reserved_concurrency is not None:
             self.service.reserved_total += reserved_concurrency
         self.service.functions[function_name] = fn

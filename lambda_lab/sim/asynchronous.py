@@ -63,6 +63,7 @@ class AsyncInvoker:
             record["source"] = source
         append(record)
         append({"t": now, "kind": "queued", "function": fn.name, "request_id": inv.request_id})
+        service.outstanding += 1
         service.engine.schedule(0.0, self._dispatch, inv)
         return inv.request_id
 
@@ -146,6 +147,7 @@ class AsyncInvoker:
         if inv.duplicate:
             record["duplicate"] = True
         service.trace.append(record)
+        service.outstanding -= 1
         p = fn.duplicate_probability
         if p is None:
             p = self.duplicate_probability
@@ -155,6 +157,7 @@ class AsyncInvoker:
             service.trace.append(
                 {"t": now, "kind": "duplicate", "function": fn.name, "request_id": inv.request_id}
             )
+            service.outstanding += 1
             service.engine.schedule(0.0, self._dispatch, copy)
 
     def _fail(self, inv: Invocation, condition: str) -> None:
@@ -175,6 +178,7 @@ class AsyncInvoker:
         if inv.duplicate:
             record["duplicate"] = True
         service.trace.append(record)
+        service.outstanding -= 1
 
     def _deliver(self, inv: Invocation, target: Any, condition: str) -> None:
         service = self.service

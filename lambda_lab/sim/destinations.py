@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .service import Invocation
+from .service import Function, Invocation
 from .targets import Bucket, EventBus, Queue, Resource, Topic
 
 __all__ = ["deliver_dead_letter", "deliver_record", "invocation_record"]
@@ -46,13 +46,14 @@ def invocation_record(inv: Invocation, condition: str, timestamp: str) -> dict[s
     return record
 
 
-def deliver_record(target: Resource, record: dict[str, Any], success: bool, function) -> str | None:
+def deliver_record(
+    target: Resource | Function, record: dict[str, Any], success: bool, function: Function
+) -> str | None:
     """Send ``record`` to ``target``; returns None, or why delivery failed."""
     body = json.dumps(record)
-    limit = target.max_message_bytes
+    limit = getattr(target, "max_message_bytes", None)
     if limit is not None and len(body.encode("utf-8")) > limit:
         return f"record of {len(body.encode('utf-8'))} bytes exceeds the {limit}-byte limit"
-    world = target._world
     if isinstance(target, Queue):
         target.send_message(body)
     elif isinstance(target, Topic):
@@ -65,6 +66,7 @@ def deliver_record(target: Resource, record: dict[str, Any], success: bool, func
             [target.arn, function.qualified_arn],
         )
     elif isinstance(target, Bucket):
+        world = target._world
         when = world.iso(world.engine.now)  # 2026-01-01T00:01:02.345Z
         day = when[:10].replace("-", "/")
         stamp = when[:19].replace(":", ".")
@@ -72,7 +74,7 @@ def deliver_record(target: Resource, record: dict[str, Any], success: bool, func
         target.put_object(key, body)
     else:  # a function: invoked asynchronously with the record as its event
         try:
-            world.invoke_async(target.name, body, function.arn)
+            function.invoke_async(target.name, body, function.arn)
         except Exception as exc:  # e.g. the record is over the async payload quota
             return str(exc)
     return None

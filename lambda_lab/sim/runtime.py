@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import linecache
 import math
 import os
 import signal
@@ -43,6 +44,9 @@ __all__ = [
     "exit_payload",
     "timeout_payload",
 ]
+
+#: Where a ``code=`` module lives, as on AWS.
+MODULE_PATH = "/var/task/lambda_function.py"
 
 #: AWS's limit on a synchronous response, in the words of its error message.
 MAX_RESPONSE_BYTES = 6291556
@@ -69,7 +73,14 @@ class ErrorInfo:
     only if the payload is asked for.
     """
 
-    __slots__ = ("_stack", "_tb", "error_message", "error_type", "request_id_in_payload")
+    __slots__ = (
+        "_stack",
+        "_tb",
+        "error_message",
+        "error_type",
+        "request_id_in_payload",
+        "source",
+    )
 
     def __init__(
         self,
@@ -85,11 +96,17 @@ class ErrorInfo:
         # asynchronous failures never need it, and formatting is the slow part.
         self._tb = tb
         self._stack: list[str] | None = None
+        #: Source of a ``code=`` module, so its frames show their lines.
+        self.source: str | None = None
 
     def stack_trace(self) -> list[str]:
         """``stackTrace``: one ``  File "...", line N, in name\n    source\n`` per frame."""
         if self._stack is None:
             tb, self._tb = self._tb, None
+            if self.source is not None:
+                # Module code is compiled from a string: give linecache its lines.
+                lines = self.source.splitlines(True)
+                linecache.cache[MODULE_PATH] = (len(self.source), None, lines, MODULE_PATH)
             # (file, line, name, source) tuples: no column carets, as AWS's runtime prints.
             frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
             self._stack = traceback.format_list(frames)
@@ -331,6 +348,10 @@ class Runtime:
         except _Hang:
             self.hangs += 1
             return INIT_HUNG
+        except ImportError as exc:
+            # The Python runtime reports a failed import as its own error, with no stack.
+            message = f"Unable to import module 'lambda_function': {exc}"
+            return ErrorInfo("Runtime.ImportModuleError", message, request_id_in_payload=False)
         except BaseException as exc:
             return ErrorInfo.from_exception(exc, skip=1, in_init=True)
         finally:

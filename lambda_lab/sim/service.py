@@ -87,6 +87,9 @@ class Function:
     """
 
     kind = "lambda"
+    fifo = False
+    #: Set by the lab: ``invoke_async(function_name, body, source)``, for destinations.
+    invoke_async: Callable[[str, str, str], Any]
 
     def __init__(
         self,
@@ -157,6 +160,7 @@ class Invocation:
         "accepted_at",
         "attempt",
         "body",
+        "cold",
         "duplicate",
         "duration",
         "env",
@@ -197,6 +201,7 @@ class Invocation:
         self.started_at = 0.0
         self.duration = 0.0
         self.init_duration = 0.0
+        self.cold = False
 
     def error_payload(self) -> dict[str, Any] | None:
         """The payload Lambda returns for the last attempt's failure, or None."""
@@ -251,6 +256,8 @@ class Service:
         self.init_timeout = init_timeout
         self._log_date = log_date
         self._env_seq = 0
+        #: Invocations accepted and not yet settled (responded, succeeded or dropped).
+        self.outstanding = 0
 
     # -- ids ---------------------------------------------------------------
     def new_request_id(self) -> str:
@@ -295,6 +302,7 @@ class Service:
             self.unreserved_busy += 1
         attempt = inv.attempt = inv.attempt + 1
         inv.env = env
+        inv.cold = cold
         inv.started_at = now
         env.invocations += 1
         if not env.initialized:
@@ -359,7 +367,8 @@ class Service:
                 if not callable(env.handler):
                     error = ErrorInfo(
                         "Runtime.HandlerNotFound",
-                        f"Handler '{fn.handler}' missing on module 'lambda_function'",
+                        f"Handler '{fn.handler.rpartition('.')[2]}' missing on module "
+                        "'lambda_function'",
                         request_id_in_payload=False,
                     )
         if init > self.init_timeout:
@@ -388,7 +397,11 @@ class Service:
         event = loads(inv.body)
         duration = fn.fixed_duration
         if duration is None:
-            duration = fn.sample_duration(engine.rng, event)
+            try:
+                duration = fn.sample_duration(engine.rng, event)
+            except BaseException:
+                self._abandon(inv)  # a broken duration setting must not leak the slot
+                raise
         timeout = fn.timeout
         budget = timeout - extra
         runtime = self.runtime
@@ -406,6 +419,8 @@ class Service:
                 env.handler if fn.code else fn.handler, event, context, now, budget, fn.env_vars
             )
             duration += slept + extra
+            if status == ERROR and fn.code:
+                value.source = fn.code
         else:
             status = TIMEOUT
         if status == TIMEOUT or duration >= timeout:
@@ -416,6 +431,20 @@ class Service:
         if restart:
             env.initialized = False
         engine.schedule(duration, self._end, inv)
+
+    def _abandon(self, inv: Invocation) -> None:
+        """Give back the slot and environment of an attempt that could not run."""
+        fn = inv.function
+        env = inv.env
+        fn.busy -= 1
+        if fn.reserved_concurrency is None:
+            self.unreserved_busy -= 1
+        env.busy = False
+        env.expires_at = round(self.engine.now + self.keep_alive, 9)
+        fn.idle.append(env)
+        if not fn.sweep_pending:
+            fn.sweep_pending = True
+            self.engine.schedule(self.keep_alive, self._sweep, fn)
 
     def _end(self, inv: Invocation) -> None:
         fn = inv.function
@@ -443,7 +472,7 @@ class Service:
                 record["error_message"] = inv.value.error_message
             else:
                 record["error_type"] = "Sandbox.Timedout"
-                record["error_message"] = "Task timed out"
+                record["error_message"] = f"Task timed out after {fn.timeout:.2f} seconds"
         if inv.duplicate:
             record["duplicate"] = True
         append(record)
@@ -452,7 +481,9 @@ class Service:
             if status != OK:
                 append({"t": now, "kind": "env_reset", "function": fn.name, "env": env.id})
         env.busy = False
-        env.expires_at = now + self.keep_alive
+        # Rounded as the engine rounds times, so the sweep scheduled for this
+        # instant finds it due (an unrounded value could sit 1e-10 s later forever).
+        env.expires_at = round(now + self.keep_alive, 9)
         fn.idle.append(env)
         if not fn.sweep_pending:
             fn.sweep_pending = True

@@ -24,6 +24,9 @@ class InvocationResponse:
     ``payload`` is the decoded JSON the function returned, or Lambda's error
     object when ``function_error`` is set.  Times are virtual seconds;
     ``billed_duration_ms`` includes the Init phase (billed since Aug 2025).
+    ``cold_start`` says a new execution environment was created; an
+    environment whose runtime restarted after a timeout also runs Init again
+    (``init_duration`` > 0) without being a cold start.
     """
 
     status_code: int
@@ -71,7 +74,7 @@ def response_from(inv: Invocation, now: float) -> InvocationResponse:
         duration=inv.duration,
         init_duration=inv.init_duration,
         billed_duration_ms=inv.billed_duration_ms,
-        cold_start=inv.init_duration > 0,
+        cold_start=inv.cold,
     )
 
 
@@ -93,6 +96,7 @@ def request_response(
     append = service.trace.append
 
     def ended(inv: Invocation) -> None:
+        service.outstanding -= 1
         response = response_from(inv, engine.now)
         append(
             {
@@ -117,8 +121,10 @@ def request_response(
     if source is not None:
         record["source"] = source
     append(record)
+    service.outstanding += 1
     reason = service.start(inv)
     if reason is not None:
+        service.outstanding -= 1
         append(
             {
                 "t": now,

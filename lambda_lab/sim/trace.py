@@ -11,9 +11,10 @@ Kinds written by the synchronous core (each with ``function``):
 ``invoke``           a request reached the service (``request_id``, ``invocation_type``)
 ``throttle``         refused with 429 (``request_id``, ``reason``)
 ``env_created``      a new execution environment (``env``)
-``attempt_started``  the handler starts (``request_id``, ``attempt``, ``env``, ``cold``,
-                     ``init_duration``; the invoke phase begins after init)
-``attempt_ended``    ``status`` ok / error / timeout, ``duration``, ``billed_duration``,
+``attempt_started``  the attempt starts (``request_id``, ``attempt``, ``env``, ``cold`` for
+                     a new environment, ``init_duration`` > 0 when Init runs, also after a
+                     runtime restart; the invoke phase begins after Init)
+``attempt_ended``    ``status`` ok / error / timeout, ``duration`` (s), ``billed_duration_ms``,
                      ``error_type``, ``error_message``
 ``env_reset``        the runtime restarted after a timeout or exit; module state lost
 ``env_expired``      an idle environment was reclaimed after the keep-alive
@@ -111,10 +112,13 @@ def function_metrics(
 ) -> dict[str, Any]:
     """CloudWatch-named metrics of one function, derived from trace records.
 
-    ``Invocations`` counts attempts that ran (including function errors);
-    throttled requests count only in ``Throttles``.  ``ConcurrentExecutions``
-    is the peak.  ``Environments`` holds time averages over ``[0, end_time]``
-    of environments in existence, busy (initialising or running) and idle.
+    Units are CloudWatch's: ``Duration`` and ``AsyncEventAge`` in
+    milliseconds, the rest counts.  ``Invocations`` counts attempts that ran
+    (including function errors); throttled requests count only in
+    ``Throttles``.  ``ConcurrentExecutions`` is the peak.  ``ColdStarts``
+    counts new execution environments.  ``Environments`` holds time averages
+    over ``[0, end_time]`` of environments in existence, busy (initialising
+    or running) and idle.
     """
     invocations = errors = throttles = cold = 0
     durations: list[float] = []
@@ -139,7 +143,7 @@ def function_metrics(
             cold += bool(r.get("cold"))
         elif kind == "attempt_ended":
             busy -= 1
-            durations.append(r["duration"])
+            durations.append(r["duration"] * 1000.0)
             if r["status"] != "ok":
                 errors += 1
         elif kind == "env_created":
