@@ -150,8 +150,7 @@ class ApiGateway:
         """Send an encoded request (used by traffic generators)."""
         engine = self._engine
         now = engine.now
-        # Rounded as the engine rounds scheduled times, so timer and responses compare alike.
-        req = ApiRequest(now, round(now + self.integration_timeout, 9), on_response)
+        req = ApiRequest(now, now + self.integration_timeout, on_response)
         record = {
             "t": now,
             "kind": "apigw_request",

@@ -151,7 +151,13 @@ class AsyncInvoker:
         p = fn.duplicate_probability
         if p is None:
             p = self.duplicate_probability
-        if p and not inv.duplicate and service.engine.rng.random() < p:
+        # A redelivery is the same queued event: never past its maximum age.
+        if (
+            p
+            and not inv.duplicate
+            and now - inv.accepted_at <= fn.maximum_event_age_in_seconds
+            and service.engine.rng.random() < p
+        ):
             copy = Invocation(fn, inv.body, inv.request_id, "Event", self._ended, inv.accepted_at)
             copy.duplicate = True
             service.trace.append(

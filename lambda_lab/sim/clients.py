@@ -239,8 +239,7 @@ class SdkClient:
         call.attempt += 1
         call.waiting = True
         call.throttle = None
-        # Rounded as the engine rounds scheduled times, so timer and responses compare alike.
-        call.deadline = round(now + self.read_timeout, 9)
+        call.deadline = now + self.read_timeout
         record = {
             "t": now,
             "kind": "client_request",

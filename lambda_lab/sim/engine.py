@@ -36,12 +36,11 @@ class Engine:
 
     def schedule(self, delay: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` ``delay`` seconds from now (``delay`` >= 0)."""
-        # Rounding to the nanosecond keeps sums such as 180.45 + 0.1 readable in traces.
-        heappush(self._heap, (round(self.now + delay, 9), next(self._seq), fn, arg))
+        heappush(self._heap, (self.now + delay, next(self._seq), fn, arg))
 
     def at(self, time: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` at virtual ``time`` (never before now)."""
-        heappush(self._heap, (max(round(time, 9), self.now), next(self._seq), fn, arg))
+        heappush(self._heap, (max(time, self.now), next(self._seq), fn, arg))
 
     def peek(self) -> float:
         """Time of the next entry, or infinity when nothing is scheduled."""

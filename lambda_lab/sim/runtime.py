@@ -74,8 +74,8 @@ class ErrorInfo:
     """
 
     __slots__ = (
+        "_frames",
         "_stack",
-        "_tb",
         "error_message",
         "error_type",
         "request_id_in_payload",
@@ -86,15 +86,16 @@ class ErrorInfo:
         self,
         error_type: str,
         error_message: str,
-        tb: Any = None,
+        frames: list[tuple[str, int, str]] | None = None,
         request_id_in_payload: bool = True,
     ) -> None:
         self.error_type = error_type
         self.error_message = error_message
         self.request_id_in_payload = request_id_in_payload
-        # The traceback is formatted only when a payload is asked for: most
-        # asynchronous failures never need it, and formatting is the slow part.
-        self._tb = tb
+        # Only (file, line, function) are kept: holding the traceback itself would
+        # keep every frame, event and context of a failed attempt alive in a cycle.
+        # Source lines are read only when a payload is asked for.
+        self._frames = frames
         self._stack: list[str] | None = None
         #: Source of a ``code=`` module, so its frames show their lines.
         self.source: str | None = None
@@ -102,13 +103,15 @@ class ErrorInfo:
     def stack_trace(self) -> list[str]:
         """``stackTrace``: one ``  File "...", line N, in name\n    source\n`` per frame."""
         if self._stack is None:
-            tb, self._tb = self._tb, None
             if self.source is not None:
                 # Module code is compiled from a string: give linecache its lines.
                 lines = self.source.splitlines(True)
                 linecache.cache[MODULE_PATH] = (len(self.source), None, lines, MODULE_PATH)
             # (file, line, name, source) tuples: no column carets, as AWS's runtime prints.
-            frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+            frames = [
+                (filename, lineno, name, linecache.getline(filename, lineno).strip())
+                for filename, lineno, name in self._frames or ()
+            ]
             self._stack = traceback.format_list(frames)
         return self._stack
 
@@ -130,7 +133,8 @@ class ErrorInfo:
         for _ in range(skip):
             if tb is not None:
                 tb = tb.tb_next
-        return cls(type(exc).__name__, str(exc), tb, request_id_in_payload=not in_init)
+        frames = [(f.f_code.co_filename, n, f.f_code.co_name) for f, n in traceback.walk_tb(tb)]
+        return cls(type(exc).__name__, str(exc), frames, request_id_in_payload=not in_init)
 
 
 def timeout_payload(request_id: str, timeout: float) -> dict[str, str]:
@@ -280,9 +284,12 @@ class Runtime:
         Returns ``(status, value, slept, restart)``: status ``ok`` with the
         JSON response body, ``error`` with an :class:`ErrorInfo`, or
         ``timeout`` (``value`` None); ``slept`` is the virtual time the handler
-        spent in ``time.sleep``; ``restart`` says the runtime process ended
-        (timeout or exit), so module state is lost.
+        spent in ``time.sleep`` or waiting on nested invocations; ``restart``
+        says the runtime process ended (timeout or exit), so module state is
+        lost.  Calls nest: a handler may invoke another function synchronously.
         """
+        if self._in_call:
+            return self._nested(self.call, handler, event, context, t0, budget, env)
         if env is not self._env_function:
             self._switch_env(env)
         self._move(t0)
@@ -334,6 +341,8 @@ class Runtime:
         Returns None, an :class:`ErrorInfo` for an exception (an init error), or
         ``INIT_HUNG`` when the code ran past the hang guard.
         """
+        if self._in_call:
+            return self._nested(self.run_init, init, t0, env)
         if env is not self._env_function:
             self._switch_env(env)
         self._move(t0)
@@ -357,6 +366,41 @@ class Runtime:
         finally:
             self._in_call = False
         return None
+
+    def _nested(self, method: Any, *args: Any) -> Any:
+        """Run ``method`` inside a running handler, then give the outer call its state back."""
+        saved = (
+            self._t0,
+            self._budget,
+            self.slept,
+            self._call_id,
+            self._call_started,
+            self._env_function,
+        )
+        self._in_call = False
+        try:
+            return method(*args)
+        finally:
+            self._t0, self._budget, self.slept, self._call_id, self._call_started, env = saved
+            if env is not self._env_function:
+                self._switch_env(env)
+            self._in_call = True
+            self._move(self._t0 + self.slept)
+
+    def in_handler(self) -> bool:
+        """True while a handler (or module code) is running."""
+        return self._in_call
+
+    def advance(self, seconds: float) -> None:
+        """Let the running handler's virtual time pass (a sleep, a wait on a call).
+
+        Crossing the function timeout stops the handler right there.
+        """
+        if self.slept + seconds >= self._budget:
+            self.slept = self._budget
+            raise _Deadline()
+        self.slept += seconds
+        self._move(self._t0 + self.slept)
 
     def _switch_env(self, env: dict[str, str]) -> None:
         """Give the process this function's environment variables, and only its."""
@@ -396,11 +440,7 @@ class Runtime:
             return
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
-        if self.slept + seconds >= self._budget:
-            self.slept = self._budget
-            raise _Deadline()
-        self.slept += seconds
-        self._move(self._t0 + self.slept)
+        self.advance(seconds)
 
     def _check(self, now: float) -> None:
         if not self._in_call or now - self._call_started < self.guard:

@@ -399,8 +399,13 @@ class Service:
         if duration is None:
             try:
                 duration = fn.sample_duration(engine.rng, event)
-            except BaseException:
-                self._abandon(inv)  # a broken duration setting must not leak the slot
+            except Exception as exc:
+                # A broken duration setting is the course author's error: end the
+                # attempt at once (slot, environment and trace stay consistent),
+                # then let the error reach whoever is running the lab.
+                inv.status, inv.duration = ERROR, 0.0
+                inv.value = ErrorInfo("LambdaLab.DurationError", str(exc))
+                self._end(inv)
                 raise
         timeout = fn.timeout
         budget = timeout - extra
@@ -430,21 +435,9 @@ class Service:
         inv.duration = duration
         if restart:
             env.initialized = False
-        engine.schedule(duration, self._end, inv)
-
-    def _abandon(self, inv: Invocation) -> None:
-        """Give back the slot and environment of an attempt that could not run."""
-        fn = inv.function
-        env = inv.env
-        fn.busy -= 1
-        if fn.reserved_concurrency is None:
-            self.unreserved_busy -= 1
-        env.busy = False
-        env.expires_at = round(self.engine.now + self.keep_alive, 9)
-        fn.idle.append(env)
-        if not fn.sweep_pending:
-            fn.sweep_pending = True
-            self.engine.schedule(self.keep_alive, self._sweep, fn)
+        # at(), not schedule(): a handler that invoked another function moved the
+        # engine's clock while it waited; its attempt still ends at now + duration.
+        engine.at(now + duration, self._end, inv)
 
     def _end(self, inv: Invocation) -> None:
         fn = inv.function
@@ -481,9 +474,9 @@ class Service:
             if status != OK:
                 append({"t": now, "kind": "env_reset", "function": fn.name, "env": env.id})
         env.busy = False
-        # Rounded as the engine rounds times, so the sweep scheduled for this
-        # instant finds it due (an unrounded value could sit 1e-10 s later forever).
-        env.expires_at = round(now + self.keep_alive, 9)
+        # Computed exactly as the engine computes the sweep's time (now + delay), so
+        # the sweep finds it due; a differently rounded value could sit later forever.
+        env.expires_at = now + self.keep_alive
         fn.idle.append(env)
         if not fn.sweep_pending:
             fn.sweep_pending = True
