@@ -46,6 +46,12 @@ def new_uuid(rng) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _billed_ms(seconds: float) -> int:
+    """Billed milliseconds: rounded up to the next 1 ms (a 1e-6 ms slack absorbs float
+    noise such as 0.2 * 1000 == 200.00000000000003)."""
+    return math.ceil(seconds * 1000.0 - 1e-6)
+
+
 class Environment:
     """One execution environment (a sandbox with its own runtime process)."""
 
@@ -225,7 +231,7 @@ class Invocation:
 
     @property
     def billed_duration_ms(self) -> int:
-        return math.ceil(round((self.duration + self.init_duration) * 1000, 6))
+        return _billed_ms(self.duration + self.init_duration)
 
 
 class Service:
@@ -456,7 +462,7 @@ class Service:
             "env": env.id,
             "status": status,
             "duration": inv.duration,
-            "billed_duration_ms": math.ceil(round((inv.duration + inv.init_duration) * 1000, 6)),
+            "billed_duration_ms": _billed_ms(inv.duration + inv.init_duration),
         }
         append = self.trace.append
         if status != OK:
