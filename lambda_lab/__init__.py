@@ -20,9 +20,10 @@ from .sim.apigateway import ApiGateway, ApiResponse
 from .sim.clients import ClientResult, ReadTimeoutError, SdkClient
 from .sim.context import LambdaContext
 from .sim.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
-from .sim.service import Function
+from .sim.functions import Function
+from .sim.sqs import Queue
 from .sim.sync import InvocationResponse
-from .sim.targets import Bucket, EventBus, Queue, Topic
+from .sim.targets import Bucket, EventBus, Topic
 from .sim.trace import Trace
 from .sim.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
 

@@ -25,9 +25,10 @@ from .sim.clients import SdkClient
 from .sim.clock import SimClock
 from .sim.durations import as_sampler
 from .sim.engine import Engine
+from .sim.functions import Function
 from .sim.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.runtime import Runtime
-from .sim.service import Function, Service
+from .sim.service import Service
 from .sim.sync import InvocationResponse, request_response
 from .sim.trace import Trace, function_metrics
 from .sim.traffic import Pattern, TrafficGenerator

@@ -12,10 +12,11 @@ from .errors import (
     ResourceNotFoundException,
 )
 from .sim.asynchronous import AsyncInvoker
+from .sim.functions import Function
 from .sim.payloads import MAX_ASYNC_REQUEST_BYTES, encode_payload
-from .sim.service import Function
+from .sim.sqs import Queue
 from .sim.sync import InvocationResponse
-from .sim.targets import Bucket, EventBus, Queue, Resource, Topic, World
+from .sim.targets import Bucket, EventBus, Resource, Topic, World
 
 __all__ = ["AsyncApi"]
 

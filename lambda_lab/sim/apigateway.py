@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Any
 from ..config import ApiGatewaySettings, validate
 from ..errors import ValidationException
 from .clients import check_name, next_name
+from .functions import Invocation
 from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
-from .service import Invocation
 from .sync import InvocationResponse, request_response
 
 if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time

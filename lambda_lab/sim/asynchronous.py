@@ -29,7 +29,8 @@ from typing import Any
 
 from .clock import SimClock
 from .destinations import deliver_dead_letter, deliver_record, invocation_record
-from .service import Function, Invocation, Service
+from .functions import Function, Invocation
+from .service import Service
 
 __all__ = ["AsyncInvoker"]
 
@@ -191,34 +192,28 @@ class AsyncInvoker:
         now = service.engine.now
         record = invocation_record(inv, condition, self.clock.iso(now))
         problem = deliver_record(target, record, condition == "Success", inv.function)
-        trace_record = {
-            "t": now,
-            "kind": "destination" if problem is None else "delivery_failed",
-            "function": inv.function.name,
-            "request_id": inv.request_id,
-            "condition": condition,
-            "target": target.arn,
-        }
-        if problem is not None:
-            trace_record["via"] = "destination"
-            trace_record["error"] = problem
-        service.trace.append(trace_record)
+        self._record_delivery(inv, "destination", condition, target, problem)
 
     def _dead_letter(self, inv: Invocation, condition: str) -> None:
-        service = self.service
         target = inv.function.dead_letter_target
         payload = inv.error_payload() if inv.attempt else None
         message = payload.get("errorMessage", "") if payload else "Rate Exceeded."
         problem = deliver_dead_letter(target, inv, message)
+        self._record_delivery(inv, "dlq", condition, target, problem)
+
+    def _record_delivery(
+        self, inv: Invocation, via: str, condition: str, target: Any, problem: str | None
+    ) -> None:
+        """A ``destination``/``dlq`` record, or ``delivery_failed`` saying why."""
         record = {
-            "t": service.engine.now,
-            "kind": "dlq" if problem is None else "delivery_failed",
+            "t": self.service.engine.now,
+            "kind": via if problem is None else "delivery_failed",
             "function": inv.function.name,
             "request_id": inv.request_id,
             "condition": condition,
             "target": target.arn,
         }
         if problem is not None:
-            record["via"] = "dlq"
+            record["via"] = via
             record["error"] = problem
-        service.trace.append(record)
+        self.service.trace.append(record)

@@ -38,8 +38,8 @@ from weakref import WeakKeyDictionary
 
 from ..config import ClientConfig, validate
 from ..errors import InvalidParameterValueException, LambdaLabError, TooManyRequestsException
+from .functions import Function, Invocation
 from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
-from .service import Function, Invocation
 from .sync import InvocationResponse, request_response
 
 if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time

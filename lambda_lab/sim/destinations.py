@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .service import Function, Invocation
-from .targets import Bucket, EventBus, Queue, Resource, Topic
+from .functions import Function, Invocation
+from .sqs import Queue
+from .targets import Bucket, EventBus, Resource, Topic
 
 __all__ = ["deliver_dead_letter", "deliver_record", "invocation_record"]
 

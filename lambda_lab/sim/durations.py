@@ -22,13 +22,31 @@ __all__ = [
     "LogNormal",
     "Normal",
     "Uniform",
+    "ValueObject",
     "as_sampler",
 ]
 
 Sampler = Callable[[random.Random, Any], float]
 
 
-class Distribution:
+class ValueObject:
+    """Equal when of one type with equal settings; ``Name(setting=value, ...)`` as repr.
+
+    Settings are instance attributes; a leading underscore is dropped in the repr.
+    """
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k.lstrip('_')}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), repr(self)))
+
+
+class Distribution(ValueObject):
     """Base class: ``sample(rng, event)`` returns seconds (>= 0)."""
 
     def sample(self, rng: random.Random, event: Any = None) -> float:  # pragma: no cover
@@ -37,16 +55,6 @@ class Distribution:
     @property
     def mean(self) -> float:  # pragma: no cover
         raise NotImplementedError
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(vars(self).items())))
 
 
 def _check(name: str, value: float, low: float = 0.0) -> float:
@@ -99,9 +107,6 @@ class Exponential(Distribution):
     def mean(self) -> float:
         return self._mean
 
-    def __repr__(self) -> str:
-        return f"Exponential(mean={self._mean!r})"
-
 
 class Normal(Distribution):
     """Normal with ``mean`` and ``stddev``, truncated at 0 (redrawn until >= 0)."""
@@ -119,9 +124,6 @@ class Normal(Distribution):
     @property
     def mean(self) -> float:
         return self._mean
-
-    def __repr__(self) -> str:
-        return f"Normal(mean={self._mean!r}, stddev={self.stddev!r})"
 
 
 class LogNormal(Distribution):

@@ -17,221 +17,23 @@ deadline, so writes placed after a long sleep never happen.
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from .context import LambdaContext
 from .engine import Engine
 from .fastjson import loads
-from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, ErrorInfo, Runtime, timeout_payload
+from .functions import Environment, Function, Invocation, billed_ms, new_uuid
+from .records import ErrorInfo
+from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, Runtime
 from .trace import Trace
 
-__all__ = ["Environment", "Function", "Invocation", "Service", "new_uuid"]
+__all__ = ["Service"]
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 #: AWS names no ThrottleReason for the scaling rate; this one is our plausible choice.
 SCALING_LIMIT = "FunctionInvocationRateLimitExceeded"
-
-
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-def new_uuid(rng) -> str:
-    """A version-4 UUID string drawn from ``rng`` (seeded, so runs repeat)."""
-    h = "%032x" % ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _billed_ms(seconds: float) -> int:
-    """Billed milliseconds: rounded up to the next 1 ms (a 1e-6 ms slack absorbs float
-    noise such as 0.2 * 1000 == 200.00000000000003)."""
-    return math.ceil(seconds * 1000.0 - 1e-6)
-
-
-class Environment:
-    """One execution environment (a sandbox with its own runtime process)."""
-
-    __slots__ = (
-        "busy",
-        "created_at",
-        "expires_at",
-        "function",
-        "handler",
-        "id",
-        "initialized",
-        "invocations",
-        "log_stream_name",
-    )
-
-    def __init__(self, env_id: str, function: Function, created_at: float, stream: str) -> None:
-        self.id = env_id
-        self.function = function
-        self.created_at = created_at
-        self.expires_at = math.inf
-        self.busy = True
-        self.initialized = False
-        self.handler: Callable[..., Any] | None = None
-        self.invocations = 0
-        self.log_stream_name = stream
-
-    def __repr__(self) -> str:
-        state = "busy" if self.busy else "idle"
-        return f"<Environment {self.id} of {self.function.name}: {state}>"
-
-
-class Function:
-    """A Lambda function: its code, its settings and its environments.
-
-    ``handler`` is a callable ``(event, context)``; or, when ``code`` is given,
-    the name of the handler in that module source (``"lambda_handler"`` or
-    ``"lambda_function.lambda_handler"``), which each environment executes on
-    its own, so module-level state is per environment as on AWS.
-    """
-
-    kind = "lambda"
-    fifo = False
-    #: Set by the lab: ``invoke_async(function_name, body, source)``, for destinations.
-    invoke_async: Callable[[str, str, str], Any]
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        arn: str,
-        handler: Any,
-        code: str | None,
-        timeout: int,
-        memory_size: int,
-        reserved_concurrency: int | None,
-        duration: tuple[Callable, float | None],
-        init_duration: tuple[Callable, float | None],
-        environment: dict[str, str],
-    ) -> None:
-        self.name = name
-        self.arn = arn
-        self.qualified_arn = arn + ":$LATEST"
-        self.handler = handler
-        self.code = code
-        self._compiled = compile(code, "/var/task/lambda_function.py", "exec") if code else None
-        self.timeout = timeout
-        self.memory_size = memory_size
-        self.reserved_concurrency = reserved_concurrency
-        self.sample_duration, self.fixed_duration = duration
-        self.sample_init, self.fixed_init = init_duration
-        self.env_vars = {
-            **environment,
-            "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/" + name,
-        }
-        self.idle: deque[Environment] = deque()
-        self.sweep_pending = False
-        self.environments: dict[str, Environment] = {}
-        self.busy = 0
-        self.tokens = math.inf  # scaling allowance, filled on first use
-        self.tokens_at = 0.0
-        # asynchronous invocation (see asynchronous.py); effective values, AWS's defaults
-        self.event_invoke_config: Any = None
-        self.maximum_retry_attempts = 2
-        self.maximum_event_age_in_seconds = 21600
-        self.on_success: Any = None
-        self.on_failure: Any = None
-        self.dead_letter_target: Any = None
-        self.duplicate_probability: float | None = None
-
-    @property
-    def function_name(self) -> str:
-        return self.name
-
-    @property
-    def function_arn(self) -> str:
-        return self.arn
-
-    def handler_for(self, env: Environment) -> Callable[..., Any]:
-        return env.handler if self.code else self.handler
-
-    def __repr__(self) -> str:
-        return f"<Function {self.name}: timeout={self.timeout}s memory={self.memory_size}MB>"
-
-
-class Invocation:
-    """One request to run a function, and the state of its current attempt."""
-
-    __slots__ = (
-        "accepted_at",
-        "attempt",
-        "body",
-        "cold",
-        "duplicate",
-        "duration",
-        "env",
-        "error_attempts",
-        "function",
-        "init_duration",
-        "invocation_type",
-        "on_end",
-        "request_id",
-        "started_at",
-        "status",
-        "throttles",
-        "value",
-    )
-
-    def __init__(
-        self,
-        function: Function,
-        body: str,
-        request_id: str,
-        invocation_type: str,
-        on_end: Callable[[Invocation], Any],
-        now: float,
-    ) -> None:
-        self.function = function
-        self.body = body
-        self.request_id = request_id
-        self.invocation_type = invocation_type
-        self.on_end = on_end
-        self.accepted_at = now
-        self.attempt = 0
-        self.error_attempts = 0
-        self.throttles = 0
-        self.duplicate = False
-        self.env: Environment | None = None
-        self.status: str | None = None
-        self.value: Any = None
-        self.started_at = 0.0
-        self.duration = 0.0
-        self.init_duration = 0.0
-        self.cold = False
-
-    def error_payload(self) -> dict[str, Any] | None:
-        """The payload Lambda returns for the last attempt's failure, or None."""
-        if self.status == TIMEOUT:
-            return timeout_payload(self.request_id, self.function.timeout)
-        if self.status == ERROR:
-            return self.value.payload(self.request_id)
-        return None
-
-    def response_payload(self) -> Any:
-        """The last attempt's result (decoded JSON) or its error payload."""
-        if self.status == OK:
-            return loads(self.value)
-        return self.error_payload()
-
-    @property
-    def error_type(self) -> str | None:
-        if self.status == TIMEOUT:
-            return "Sandbox.Timedout"
-        return self.value.error_type if self.status == ERROR else None
-
-    @property
-    def billed_duration_ms(self) -> int:
-        return _billed_ms(self.duration + self.init_duration)
 
 
 class Service:
@@ -462,7 +264,7 @@ class Service:
             "env": env.id,
             "status": status,
             "duration": inv.duration,
-            "billed_duration_ms": _billed_ms(inv.duration + inv.init_duration),
+            "billed_duration_ms": billed_ms(inv.duration + inv.init_duration),
         }
         append = self.trace.append
         if status != OK:

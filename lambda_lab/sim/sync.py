@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .service import Function, Invocation, Service
+from .functions import Function, Invocation
+from .service import Service
 
 __all__ = ["InvocationResponse", "request_response"]
 

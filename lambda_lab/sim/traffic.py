@@ -34,6 +34,7 @@ from ..config import TrafficSettings, validate
 from ..errors import InvalidParameterValueException, ServiceError
 from .apigateway import ApiGateway
 from .clients import SdkClient, check_name, next_name
+from .durations import ValueObject
 from .payloads import MAX_ASYNC_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sync import request_response
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run 
 __all__ = ["Burst", "Constant", "Pattern", "Poisson", "Schedule", "TrafficGenerator"]
 
 
-class Pattern:
+class Pattern(ValueObject):
     """Base class: ``offsets(rng)`` yields non-decreasing seconds after the start."""
 
     #: False for patterns that never end on their own (they need ``stop`` or ``count``).
@@ -51,16 +52,6 @@ class Pattern:
 
     def offsets(self, rng: random.Random) -> Iterator[float]:  # pragma: no cover
         raise NotImplementedError
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self) -> int:
-        return hash((type(self), repr(self)))
 
 
 class Poisson(Pattern):
