@@ -101,6 +101,16 @@ class LabConfig(_Settings):
             "reported as a timeout; keeps the kernel usable when a handler loops forever."
         ),
     )
+    service_error_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Chance that the Lambda service itself fails a request with 500 ServiceException "
+            "before the function runs (a system error: clients retry it, the asynchronous "
+            "queue backs off as for a throttle)."
+        ),
+    )
     duplicate_delivery_probability: float = Field(
         0.0,
         ge=0,

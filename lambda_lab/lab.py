@@ -16,6 +16,7 @@ from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
+    ServiceException,
     TooManyRequestsException,
     ValidationException,
 )
@@ -28,7 +29,7 @@ from .sim.engine import Engine
 from .sim.functions import Function
 from .sim.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.runtime import Runtime
-from .sim.service import Service
+from .sim.service import SERVICE_ERROR, Service
 from .sim.sync import InvocationResponse, request_response
 from .sim.trace import Trace, function_metrics
 from .sim.traffic import Pattern, TrafficGenerator
@@ -60,6 +61,7 @@ class Lab(AsyncApi):
             scaling_rate=cfg.scaling_rate,
             keep_alive=cfg.keep_alive_seconds,
             init_timeout=cfg.init_timeout_seconds,
+            service_error_probability=cfg.service_error_probability,
             log_date=lambda t: self.clock.datetime(t).strftime("%Y/%m/%d"),
         )
         self._init_async()
@@ -284,6 +286,8 @@ class Lab(AsyncApi):
             if nested:
                 runtime.advance(self.engine.now - called_at)
         response, reason, _ = box[0]
+        if reason == SERVICE_ERROR:
+            raise ServiceException("An error occurred (ServiceException) when calling Invoke.")
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
         return response

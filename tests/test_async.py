@@ -489,3 +489,42 @@ def test_a_function_invoked_only_synchronously_has_no_async_metrics(lab):
     lab.create_function("f", credit)
     lab.invoke("f", {})
     assert "AsyncEventsReceived" not in lab.metrics("f")
+
+
+# -- system errors (500) ----------------------------------------------------------------
+def test_service_errors_back_off_like_throttles_and_never_spend_retries():
+    # GIVEN a service that fails every request itself (500) until t = 10 s
+    lab = ll.Lab(seed=3, service_error_probability=1.0)
+    lab.create_function("f", lambda e, c: "ok")
+    lab.invoke("f", {}, invocation_type="Event")
+    lab.run(until=10)
+    lab.service.service_error_probability = 0.0
+    lab.settle()
+    # THEN the event was retried 1, 2, 4 s ... apart with reason service_error, then ran once
+    errors = lab.trace.filter(kind="service_error")
+    delays = [r["delay"] for r in lab.trace.filter(kind="retry_scheduled")]
+    assert [r["status_code"] for r in errors] == [500] * len(errors) and len(errors) == 4
+    assert delays == [1.0, 2.0, 4.0, 8.0]
+    assert {r["reason"] for r in lab.trace.filter(kind="retry_scheduled")} == {"service_error"}
+    (done,) = lab.trace.filter(kind="succeeded")
+    assert done["approximate_invoke_count"] == 1 and done["t"] > 15
+
+
+def test_a_synchronous_service_error_is_a_500_service_exception():
+    lab = ll.Lab(seed=3, service_error_probability=1.0)
+    lab.create_function("f", lambda e, c: "ok")
+    with pytest.raises(ll.ServiceException) as info:
+        lab.invoke("f", {})
+    assert info.value.status_code == 500
+    assert lab.trace.filter(kind="service_error")[0]["status_code"] == 500
+    assert lab.trace.filter(kind="attempt_started") == []
+
+
+def test_clients_retry_service_errors_and_report_them():
+    lab = ll.Lab(seed=3, service_error_probability=1.0)
+    lab.create_function("f", lambda e, c: "ok")
+    result = lab.create_client(mode="standard").call("f", {})
+    assert result.outcome == "service_error" and result.attempts == 3
+    assert isinstance(result.error, ll.ServiceException)
+    reasons = {r["reason"] for r in lab.trace.filter(kind="client_retry")}
+    assert reasons == {"service_error"}

@@ -42,6 +42,7 @@ from ..errors import ValidationException
 from .clients import check_name, next_name
 from .functions import Invocation
 from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from .service import SERVICE_ERROR
 from .sync import InvocationResponse, request_response
 
 if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
@@ -165,7 +166,8 @@ class ApiGateway:
         )
         req.request_id = record["request_id"] = inv.request_id
         if req.throttle is not None:
-            self._respond(req, 500, {"message": INTERNAL_ERROR}, {}, "throttle")
+            why = "service_error" if req.throttle == SERVICE_ERROR else "throttle"
+            self._respond(req, 500, {"message": INTERNAL_ERROR}, {}, why)
         else:
             engine.at(req.deadline, self._timed_out, req)
         return req

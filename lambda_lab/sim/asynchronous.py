@@ -8,8 +8,9 @@ or ``ZeroReservedConcurrency``), after any destination or DLQ delivery.
 * Function errors (exception, timeout, marshal error, ...) are retried up to
   ``MaximumRetryAttempts`` times, 60 s after the first attempt ends and 120 s
   after the second.
-* Throttles go back to the queue with a backoff of 1 s doubling up to 5 min
-  and never spend retry attempts; only the event age bounds them.
+* Throttles and system errors (500, see ``service_error_probability``) go
+  back to the queue with a backoff of 1 s doubling up to 5 min and never
+  spend retry attempts; only the event age bounds them.
 * The age is decided ahead of time, as AWS does: when the next try would
   start past ``MaximumEventAgeInSeconds``, the event fails now with
   ``EventAgeExceeded``.
@@ -18,9 +19,10 @@ or ``ZeroReservedConcurrency``), after any destination or DLQ delivery.
   processed event is delivered once more (same request id), as AWS warns.
 
 Trace kinds: ``accepted`` (202), ``queued``, ``dequeued`` (with the event's
-``age``), ``throttle``, ``retry_scheduled`` (``delay``, ``reason``
-``function_error`` or ``throttle``), ``duplicate``, ``destination``, ``dlq``,
-``delivery_failed`` (``via`` destination or dlq), ``succeeded``, ``dropped``.
+``age``), ``throttle``, ``service_error``, ``retry_scheduled`` (``delay``,
+``reason`` ``function_error``, ``throttle`` or ``service_error``),
+``duplicate``, ``destination``, ``dlq``, ``delivery_failed`` (``via``
+destination or dlq), ``succeeded``, ``dropped``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 from .clock import SimClock
 from .destinations import deliver_dead_letter, deliver_record, invocation_record
 from .functions import Function, Invocation
-from .service import Service
+from .service import SERVICE_ERROR, Service
 
 __all__ = ["AsyncInvoker"]
 
@@ -89,17 +91,19 @@ class AsyncInvoker:
         if reason is None:
             return
         inv.throttles += 1
-        service.trace.append(
-            {
-                "t": now,
-                "kind": "throttle",
-                "function": fn.name,
-                "request_id": inv.request_id,
-                "reason": reason,
-            }
-        )
+        record = {"t": now, "kind": "throttle", "function": fn.name, "request_id": inv.request_id}
+        if reason == SERVICE_ERROR:
+            record["kind"], record["status_code"] = "service_error", 500
+        else:
+            record["reason"] = reason
+        service.trace.append(record)
+        # Throttles and system errors share one backoff, apart from MaximumRetryAttempts.
         delay = THROTTLE_BACKOFF_FIRST * 2.0 ** min(inv.throttles - 1, 16)
-        self._retry_or_age(inv, min(delay, THROTTLE_BACKOFF_MAX), "throttle")
+        self._retry_or_age(
+            inv,
+            min(delay, THROTTLE_BACKOFF_MAX),
+            "service_error" if reason == SERVICE_ERROR else "throttle",
+        )
 
     def _retry_or_age(self, inv: Invocation, delay: float, reason: str) -> None:
         service = self.service

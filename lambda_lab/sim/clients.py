@@ -9,7 +9,8 @@ An :class:`SdkClient` calls ``Invoke`` synchronously the way boto3 does:
   botocore's client-wide retry quota (a token bucket) is not simulated;
 * ``none`` (ours, for contrast): 1 attempt.
 
-It retries throttles (429) and read timeouts, never function errors: those
+It retries throttles (429), service errors (500) and read timeouts, never
+function errors: those
 are HTTP 200 with ``FunctionError``.  The read timeout (botocore's default is
 60 s) is the trap: when no response is back in time the client abandons that
 attempt and sends a new ``Invoke`` with a new request id, while the first
@@ -21,10 +22,12 @@ Trace records (each with ``client`` and ``function``):
 ``client_request``  an attempt is sent (``attempt``, ``request_id``)
 ``client_timeout``  no response within ``read_timeout`` (``attempt``, ``request_id``)
 ``client_retry``    attempt ``attempt`` failed; the next follows after ``delay``
-                    seconds (``reason`` ``"throttle"`` or ``"read_timeout"``, ``request_id``)
-``client_done``     the final outcome: ``outcome`` ``"response"``, ``"throttled"`` or
-                    ``"gave_up"``; ``attempts``, ``request_ids``, ``status_code`` (None
-                    after a read timeout), ``latency``, and ``function_error`` or ``error_code``
+                    seconds (``reason`` ``"throttle"``, ``"service_error"`` or
+                    ``"read_timeout"``, ``request_id``)
+``client_done``     the final outcome: ``outcome`` ``"response"``, ``"throttled"``,
+                    ``"service_error"`` or ``"gave_up"``; ``attempts``, ``request_ids``,
+                    ``status_code`` (None after a read timeout), ``latency``, and
+                    ``function_error`` or ``error_code``
 """
 
 from __future__ import annotations
@@ -37,9 +40,15 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from ..config import ClientConfig, validate
-from ..errors import InvalidParameterValueException, LambdaLabError, TooManyRequestsException
+from ..errors import (
+    InvalidParameterValueException,
+    LambdaLabError,
+    ServiceException,
+    TooManyRequestsException,
+)
 from .functions import Function, Invocation
 from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from .service import SERVICE_ERROR
 from .sync import InvocationResponse, request_response
 
 if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
@@ -88,7 +97,8 @@ class ClientResult:
 
     ``outcome`` is ``"response"`` (``response`` is set; a function error is a
     response too), ``"throttled"`` (``error`` is the last
-    ``TooManyRequestsException``) or ``"gave_up"`` (``error`` is a
+    ``TooManyRequestsException``), ``"service_error"`` (a ``ServiceException``)
+    or ``"gave_up"`` (``error`` is a
     :class:`ReadTimeoutError`).  ``request_ids`` holds every attempt's id, in
     order; times are virtual seconds.
     """
@@ -255,7 +265,8 @@ class SdkClient:
         call.request_ids.append(inv.request_id)
         if call.throttle is not None:
             call.waiting = False
-            self._failed(call, "throttle", inv.request_id)
+            refusal = "service_error" if call.throttle == SERVICE_ERROR else "throttle"
+            self._failed(call, refusal, inv.request_id)
         else:
             engine.at(call.deadline, self._timed_out, (call, call.attempt))
 
@@ -319,6 +330,9 @@ class SdkClient:
         elif reason == "throttle":
             error = TooManyRequestsException("Rate Exceeded.", reason=call.throttle)
             self._finish(call, "throttled", None, error)
+        elif reason == "service_error":
+            error = ServiceException("An error occurred (ServiceException) when calling Invoke.")
+            self._finish(call, "service_error", None, error)
         else:
             error = ReadTimeoutError(f"{self._endpoint}/{call.function.name}/invocations")
             self._finish(call, "gave_up", None, error)

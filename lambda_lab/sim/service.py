@@ -28,12 +28,14 @@ from .records import ErrorInfo
 from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, Runtime
 from .trace import Trace
 
-__all__ = ["Service"]
+__all__ = ["SERVICE_ERROR", "Service"]
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 #: AWS names no ThrottleReason for the scaling rate; this one is our plausible choice.
 SCALING_LIMIT = "FunctionInvocationRateLimitExceeded"
+#: What ``start`` returns when the service itself failed (HTTP 500), not a throttle.
+SERVICE_ERROR = "ServiceException"
 
 
 class Service:
@@ -49,6 +51,7 @@ class Service:
         scaling_rate: int,
         keep_alive: float,
         init_timeout: float,
+        service_error_probability: float = 0.0,
         log_date: Callable[[float], str],
     ) -> None:
         self.engine = engine
@@ -61,6 +64,7 @@ class Service:
         self.scaling_cap = float(scaling_rate)
         self.scaling_per_second = scaling_rate / 10.0
         self.keep_alive = keep_alive
+        self.service_error_probability = service_error_probability
         self.init_timeout = init_timeout
         self._log_date = log_date
         self._env_seq = 0
@@ -79,10 +83,16 @@ class Service:
     # start -> (init phase) -> invoke phase -> end is the simulator's hot path:
     # locals are cached and records built inline on purpose.
     def start(self, inv: Invocation) -> str | None:
-        """Start the next attempt of ``inv`` now, or return the throttle reason."""
+        """Start the next attempt of ``inv`` now, or return why not.
+
+        The answer is a throttle reason (429), or ``SERVICE_ERROR`` when the
+        service failed the request itself (500); None means it started.
+        """
         fn = inv.function
         engine = self.engine
         now = engine.now
+        if self.service_error_probability and engine.rng.random() < self.service_error_probability:
+            return SERVICE_ERROR
         reserved = fn.reserved_concurrency
         if reserved is not None:
             if fn.busy >= reserved:

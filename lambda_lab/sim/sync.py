@@ -3,7 +3,9 @@
 A function error is still HTTP 200: the payload is the error object and
 ``FunctionError`` says ``Unhandled``.  Only when the function cannot run at all
 does the caller get an error status: 429 ``TooManyRequestsException`` when
-throttled.  Retrying is the client's business (see ``traffic.py``).
+throttled, 500 ``ServiceException`` when the service itself fails (injected
+with ``Lab(service_error_probability=...)``).  Retrying is the client's
+business (see ``clients.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .functions import Function, Invocation
-from .service import Service
+from .service import SERVICE_ERROR, Service
 
 __all__ = ["InvocationResponse", "request_response"]
 
@@ -89,8 +91,9 @@ def request_response(
 ) -> Invocation:
     """Invoke ``fn`` synchronously now; ``on_response(response, throttle_reason, inv)``.
 
-    Exactly one of ``response`` / ``throttle_reason`` is set.  The callback
-    runs when the attempt ends (or at once when throttled).
+    Exactly one of ``response`` / ``throttle_reason`` is set; the reason is
+    ``SERVICE_ERROR`` when the service failed with 500 rather than throttling.
+    The callback runs when the attempt ends (or at once when refused).
     """
     engine = service.engine
     now = engine.now
@@ -126,14 +129,11 @@ def request_response(
     reason = service.start(inv)
     if reason is not None:
         service.outstanding -= 1
-        append(
-            {
-                "t": now,
-                "kind": "throttle",
-                "function": fn.name,
-                "request_id": inv.request_id,
-                "reason": reason,
-            }
-        )
+        record = {"t": now, "kind": "throttle", "function": fn.name, "request_id": inv.request_id}
+        if reason == SERVICE_ERROR:
+            record["kind"], record["status_code"] = "service_error", 500
+        else:
+            record["reason"] = reason
+        append(record)
         on_response(None, reason, inv)
     return inv
