@@ -129,9 +129,6 @@ class Function:
     def function_arn(self) -> str:
         return self.arn
 
-    def handler_for(self, env: Environment) -> Callable[..., Any]:
-        return env.handler if self.code else self.handler
-
     def __repr__(self) -> str:
         return f"<Function {self.name}: timeout={self.timeout}s memory={self.memory_size}MB>"
 
