@@ -48,12 +48,15 @@ class AsyncInvoker:
         self.service = service
         self.clock = clock
         self.duplicate_probability = duplicate_probability
+        # Bound once: a bound method is a new object on every attribute access.
+        self._dispatch_cb = self._dispatch
+        self._ended_cb = self._ended
 
     def submit(self, fn: Function, body: str, source: str | None = None) -> str:
         """Accept an event (202) and queue it; returns its request id."""
         service = self.service
         now = service.engine.now
-        inv = Invocation(fn, body, service.new_request_id(), "Event", self._ended, now)
+        inv = Invocation(fn, body, service.new_request_id(), "Event", self._ended_cb, now)
         append = service.trace.append
         record = {
             "t": now,
@@ -67,7 +70,7 @@ class AsyncInvoker:
         append(record)
         append({"t": now, "kind": "queued", "function": fn.name, "request_id": inv.request_id})
         service.outstanding += 1
-        service.engine.schedule(0.0, self._dispatch, inv)
+        service.engine.soon(self._dispatch_cb, inv)
         return inv.request_id
 
     def _dispatch(self, inv: Invocation) -> None:
@@ -121,7 +124,7 @@ class AsyncInvoker:
                 "reason": reason,
             }
         )
-        service.engine.schedule(delay, self._dispatch, inv)
+        service.engine.schedule(delay, self._dispatch_cb, inv)
 
     def _ended(self, inv: Invocation) -> None:
         if inv.status == "ok":
@@ -169,7 +172,7 @@ class AsyncInvoker:
                 {"t": now, "kind": "duplicate", "function": fn.name, "request_id": inv.request_id}
             )
             service.outstanding += 1
-            service.engine.schedule(0.0, self._dispatch, copy)
+            service.engine.soon(self._dispatch, copy)
 
     def _fail(self, inv: Invocation, condition: str) -> None:
         service = self.service

@@ -4,11 +4,17 @@ It knows nothing of Lambda.  Heap entries are ``(time, seq, callback, arg)``;
 the sequence number makes ties run first-in first-out, so a run repeats
 exactly.  Callbacks are plain functions taking one argument (no generator
 processes): the simulator's hot path is a heap pop and a call.
+
+``soon(fn, arg)`` is the one exception to plain time order: it runs ``fn``
+at the current instant, after the callback now running and before anything
+else due at this instant (like SimPy's urgent events).  It skips the heap, and
+"right after this" is what a zero-delay hand-over means.
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
@@ -21,17 +27,18 @@ class Engine:
     """Virtual time and the schedule of what happens next.
 
     ``schedule(delay, fn, arg)`` runs ``fn(arg)`` after ``delay`` virtual
-    seconds; ``at(time, fn, arg)`` at an absolute time.  ``run(until)`` pops
-    and calls entries in time order.
+    seconds; ``at(time, fn, arg)`` at an absolute time; ``soon(fn, arg)`` at
+    this instant, next.  ``run(until)`` calls them in order.
     """
 
-    __slots__ = ("_heap", "_seq", "now", "rng", "steps")
+    __slots__ = ("_heap", "_ready", "_seq", "now", "rng", "steps")
 
     def __init__(self, seed: int = 0) -> None:
         self.now: float = 0.0
         self.rng = random.Random(seed)
         self.steps = 0
         self._heap: list[tuple[float, int, Callable[[Any], Any], Any]] = []
+        self._ready: deque[tuple[Callable[[Any], Any], Any]] = deque()
         self._seq = count()
 
     def schedule(self, delay: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
@@ -42,13 +49,22 @@ class Engine:
         """Call ``fn(arg)`` at virtual ``time`` (never before now)."""
         heappush(self._heap, (max(time, self.now), next(self._seq), fn, arg))
 
+    def soon(self, fn: Callable[[Any], Any], arg: Any = None) -> None:
+        """Call ``fn(arg)`` at this instant, before anything else due now."""
+        self._ready.append((fn, arg))
+
     def peek(self) -> float:
         """Time of the next entry, or infinity when nothing is scheduled."""
+        if self._ready:
+            return self.now
         return self._heap[0][0] if self._heap else float("inf")
 
     def step(self) -> None:
         """Run the next entry."""
-        self.now, _, fn, arg = heappop(self._heap)
+        if self._ready:
+            fn, arg = self._ready.popleft()
+        else:
+            self.now, _, fn, arg = heappop(self._heap)
         self.steps += 1
         fn(arg)
 
@@ -59,11 +75,18 @@ class Engine:
         quiet earlier, as a wall clock would.
         """
         heap = self._heap
+        ready = self._ready
+        popleft = ready.popleft
         limit = float("inf") if until is None else until
         steps = 0
         try:
-            while heap and heap[0][0] <= limit:
-                self.now, _, fn, arg = heappop(heap)
+            while True:
+                if ready:
+                    fn, arg = popleft()
+                elif heap and heap[0][0] <= limit:
+                    self.now, _, fn, arg = heappop(heap)
+                else:
+                    break
                 steps += 1
                 fn(arg)
         finally:
@@ -74,10 +97,14 @@ class Engine:
     def run_while(self, pending: Callable[[], bool]) -> None:
         """Run entries while ``pending()`` is true and anything is scheduled."""
         heap = self._heap
-        while heap and pending():
-            self.now, _, fn, arg = heappop(heap)
+        ready = self._ready
+        while (ready or heap) and pending():
+            if ready:
+                fn, arg = ready.popleft()
+            else:
+                self.now, _, fn, arg = heappop(heap)
             self.steps += 1
             fn(arg)
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._ready)

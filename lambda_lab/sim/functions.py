@@ -19,7 +19,7 @@ _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 def new_uuid(rng) -> str:
     """A version-4 UUID string drawn from ``rng`` (seeded, so runs repeat)."""
-    h = "%032x" % ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+    h = ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16, "big").hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 

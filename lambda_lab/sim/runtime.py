@@ -119,7 +119,9 @@ class Runtime:
         self._call_id = 0
         self._fired_id = -1
         self._fired_at = 0.0
-        self._call_started = 0.0
+        # The watchdog's view: which call it saw running, and since when (real time).
+        self._seen_id = -1
+        self._seen_at = 0.0
         self._t0 = 0.0
         self._budget = math.inf
         self.slept = 0.0
@@ -195,7 +197,6 @@ class Runtime:
         self._budget = budget
         self.slept = 0.0
         self._call_id += 1
-        self._call_started = perf_counter()
         self._in_call = True
         returned = False
         try:
@@ -246,7 +247,6 @@ class Runtime:
         self._move(t0)
         self._t0, self._budget, self.slept = t0, math.inf, 0.0
         self._call_id += 1
-        self._call_started = perf_counter()
         self._in_call = True
         try:
             init()
@@ -272,14 +272,13 @@ class Runtime:
             self._budget,
             self.slept,
             self._call_id,
-            self._call_started,
             self._env_function,
         )
         self._in_call = False
         try:
             return method(*args)
         finally:
-            self._t0, self._budget, self.slept, self._call_id, self._call_started, env = saved
+            self._t0, self._budget, self.slept, self._call_id, env = saved
             if env is not self._env_function:
                 self._switch_env(env)
             self._in_call = True
@@ -341,7 +340,14 @@ class Runtime:
         self.advance(seconds)
 
     def _check(self, now: float) -> None:
-        if not self._in_call or now - self._call_started < self.guard:
+        # Runs in the watchdog thread.  The hot path only bumps _call_id; the
+        # watchdog notes when it first saw each call, so no clock is read per call.
+        if not self._in_call:
+            return
+        if self._seen_id != self._call_id:
+            self._seen_id, self._seen_at = self._call_id, now
+            return
+        if now - self._seen_at < self.guard:
             return
         if self._fired_id == self._call_id and now - self._fired_at < self.guard:
             return

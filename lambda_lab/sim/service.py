@@ -70,6 +70,9 @@ class Service:
         self._env_seq = 0
         #: Invocations accepted and not yet settled (responded, succeeded or dropped).
         self.outstanding = 0
+        # Bound once: a bound method is a new object on every attribute access.
+        self._end_cb = self._end
+        self._handler_now = runtime.now
 
     # -- ids ---------------------------------------------------------------
     def new_request_id(self) -> str:
@@ -235,7 +238,7 @@ class Service:
             fn.memory_size,
             env.log_stream_name,
             now + budget,
-            runtime.now,
+            self._handler_now,
         )
         if budget > 0:
             status, value, slept, restart = runtime.call(
@@ -253,9 +256,10 @@ class Service:
         inv.duration = duration
         if restart:
             env.initialized = False
-        # at(), not schedule(): a handler that invoked another function moved the
-        # engine's clock while it waited; its attempt still ends at now + duration.
-        engine.at(now + duration, self._end, inv)
+        if engine.now == now:
+            engine.schedule(duration, self._end_cb, inv)
+        else:  # the handler waited on another function: the engine's clock moved on
+            engine.at(now + duration, self._end_cb, inv)
 
     def _end(self, inv: Invocation) -> None:
         fn = inv.function
