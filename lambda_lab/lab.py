@@ -14,6 +14,7 @@ from typing import Any
 from .config import FunctionSettings, LabConfig, validate
 from .errors import (
     InvalidParameterValueException,
+    LambdaLabError,
     ResourceConflictException,
     ResourceNotFoundException,
     ServiceException,
@@ -74,6 +75,7 @@ class Lab(AsyncApi):
 
     def run(self, until: float | None = None) -> Lab:
         """Advance virtual time until nothing is left to do, or until ``until``."""
+        self._not_from_a_handler("run")
         if until is not None and until < self.engine.now:
             raise InvalidParameterValueException(
                 f"until must be at least the current time {self.engine.now:g}, got {until!r}"
@@ -81,6 +83,15 @@ class Lab(AsyncApi):
         with self.runtime:
             self.engine.run(until)
         return self
+
+    def _not_from_a_handler(self, what: str) -> None:
+        # A handler runs at one instant of the world; moving the whole world's clock
+        # from inside it would run the world past the handler's own end.
+        if self.runtime.in_handler():
+            raise LambdaLabError(
+                f"lab.{what}() cannot be called from inside a handler; a handler may "
+                "invoke other functions with lab.invoke()"
+            )
 
     def _run_while(self, pending: Callable[[], bool]) -> None:
         """Advance time while ``pending()`` holds (used by blocking helpers)."""
@@ -95,6 +106,7 @@ class Lab(AsyncApi):
         are not waited out, so the clock stops right after the last outcome.
         Traffic still to arrive keeps arriving while anything is unsettled.
         """
+        self._not_from_a_handler("settle")
         service = self.service
         with self.runtime:
             self.engine.run_while(lambda: service.outstanding > 0)

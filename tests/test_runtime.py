@@ -319,3 +319,16 @@ def test_each_call_gets_a_new_request_id(lab):
     lab.create_function("f", lambda e, c: c.aws_request_id)
     ids = [lab.invoke("f").payload for _ in range(5)]
     assert len(set(ids)) == 5
+
+
+def test_running_the_world_from_inside_a_handler_is_refused(lab):
+    # GIVEN a handler that tries to move the whole world's clock
+    def meddler(event, context):
+        lab.run(until=100)
+
+    lab.create_function("meddler", meddler)
+    # WHEN invoked, THEN that is a clear error inside the handler, reported as its failure
+    response = lab.invoke("meddler")
+    assert response.payload["errorType"] == "LambdaLabError"
+    assert "cannot be called from inside a handler" in response.payload["errorMessage"]
+    assert lab.now < 1
