@@ -15,6 +15,11 @@ A :class:`Runtime` session (``with runtime:``) is entered once per
   as a timeout, so the kernel stays usable.
 
 ``time.monotonic()`` and ``time.perf_counter()`` stay real.
+
+One difference from AWS remains: the handler runs in this process, so a
+handler stopped at its deadline (or by the guard) still runs its ``finally:``
+blocks and ``with`` exits on the way out, where Lambda would kill the process
+and run nothing more.
 """
 
 from __future__ import annotations
