@@ -320,3 +320,46 @@ def test_the_same_seed_gives_the_same_trace(world):
     assert first == again
     other = simulate(world, seed=world.seed + 1).lab.trace.to_json()
     assert other != first, "request ids come from the seed"
+
+
+# -- callers: every client call ends exactly once -----------------------------------------
+client_worlds = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "reserved": st.sampled_from([None, 0, 1, 2]),
+        "duration": st.sampled_from([0.5, 5.0, 70.0, 130.0]),
+        "mode": st.sampled_from(["legacy", "standard", "none"]),
+        "read_timeout": st.sampled_from([1.0, 60.0, 300.0]),
+        "calls": st.lists(st.floats(0, 200, allow_nan=False), min_size=1, max_size=8),
+    }
+)
+
+
+@SETTINGS
+@given(client_worlds)
+def test_every_client_call_ends_exactly_once(world):
+    # GIVEN SDK clients calling a function that may be slow, throttled, or both
+    lab = ll.Lab(seed=world["seed"])
+    lab.create_function(
+        "f",
+        lambda e, c: e,
+        timeout=300,
+        duration=world["duration"],
+        reserved_concurrency=world["reserved"],
+    )
+    client = lab.create_client(mode=world["mode"], read_timeout=world["read_timeout"])
+    results = []
+    for t in world["calls"]:
+        lab.engine.at(t, lambda _: client.invoke("f", {}, on_done=results.append))
+    # WHEN the world runs out
+    lab.run()
+    # THEN every call has exactly one final outcome, and every attempt reached the service
+    done = lab.trace.filter(kind="client_done")
+    assert len(done) == len(results) == len(world["calls"])
+    assert {r.outcome for r in results} <= {"response", "throttled", "gave_up"}
+    requests = lab.trace.filter(kind="client_request")
+    assert len(requests) == sum(r.attempts for r in results)
+    for request in requests:
+        outcomes = lab.trace.filter(kind=("response", "throttle"), request_id=request["request_id"])
+        assert len(outcomes) == 1  # the service answered every attempt, late or not
+    assert lab.service.outstanding == 0
