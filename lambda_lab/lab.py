@@ -108,8 +108,7 @@ class Lab(AsyncApi):
         """
         self._not_from_a_handler("settle")
         service = self.service
-        with self.runtime:
-            self.engine.run_while(lambda: service.outstanding > 0)
+        self._run_while(lambda: service.outstanding > 0)
         return self
 
     # -- naming ----------------------------------------------------------------

@@ -36,8 +36,7 @@ class AsyncApi:
         self.resources: dict[str, Any] = {}
         self.world = World(
             self.engine,
-            self.clock.iso,
-            self.clock.unix_millis,
+            self.clock,
             lambda name, body, source: self._submit_event(self.get_function(name), body, source),
             cfg.region,
             cfg.account_id,

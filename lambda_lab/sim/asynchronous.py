@@ -32,7 +32,7 @@ from typing import Any
 from .clock import SimClock
 from .destinations import deliver_dead_letter, deliver_record, invocation_record
 from .functions import Function, Invocation
-from .service import SERVICE_ERROR, Service
+from .service import SERVICE_ERROR, Service, refusal_record
 
 __all__ = ["AsyncInvoker"]
 
@@ -94,12 +94,7 @@ class AsyncInvoker:
         if reason is None:
             return
         inv.throttles += 1
-        record = {"t": now, "kind": "throttle", "function": fn.name, "request_id": inv.request_id}
-        if reason == SERVICE_ERROR:
-            record["kind"], record["status_code"] = "service_error", 500
-        else:
-            record["reason"] = reason
-        service.trace.append(record)
+        service.trace.append(refusal_record(now, fn, inv.request_id, reason))
         # Throttles and system errors share one backoff, apart from MaximumRetryAttempts.
         delay = THROTTLE_BACKOFF_FIRST * 2.0 ** min(inv.throttles - 1, 16)
         self._retry_or_age(

@@ -17,6 +17,7 @@ deadline, so writes placed after a long sleep never happen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,7 @@ from .records import ErrorInfo
 from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, Runtime
 from .trace import Trace
 
-__all__ = ["SERVICE_ERROR", "Service"]
+__all__ = ["SERVICE_ERROR", "Service", "refusal_record"]
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
@@ -36,6 +37,16 @@ ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 SCALING_LIMIT = "FunctionInvocationRateLimitExceeded"
 #: What ``start`` returns when the service itself failed (HTTP 500), not a throttle.
 SERVICE_ERROR = "ServiceException"
+
+
+def refusal_record(now: float, fn: Function, request_id: str, reason: str) -> dict[str, Any]:
+    """The trace record of a request ``start`` refused: a throttle, or a 500 service error."""
+    record = {"t": now, "kind": "throttle", "function": fn.name, "request_id": request_id}
+    if reason == SERVICE_ERROR:
+        record["kind"], record["status_code"] = "service_error", 500
+    else:
+        record["reason"] = reason
+    return record
 
 
 class Service:
@@ -157,6 +168,23 @@ class Service:
     def _init_phase(self, inv: Invocation, env: Environment, cold: bool, now: float) -> None:
         fn = inv.function
         init = fn.fixed_init if fn.fixed_init is not None else fn.sample_init(self.engine.rng, None)
+        error = None
+        if fn.code:
+            namespace: dict[str, Any] = {"__name__": "lambda_function"}
+            error = self.runtime.run_init(lambda: exec(fn._compiled, namespace), now, fn.env_vars)
+            if error == INIT_HUNG:
+                # Module code that never finishes is an Init past its limit: retried
+                # inside the invoke, it runs into the function timeout.
+                init, error = math.inf, None
+            elif error is None:
+                env.handler = namespace.get(fn.handler.rpartition(".")[2])
+                if not callable(env.handler):
+                    error = ErrorInfo(
+                        "Runtime.HandlerNotFound",
+                        f"Handler '{fn.handler.rpartition('.')[2]}' missing on module "
+                        "'lambda_function'",
+                        request_id_in_payload=False,
+                    )
         record = {
             "t": now,
             "kind": "attempt_started",
@@ -169,29 +197,6 @@ class Service:
         }
         if inv.duplicate:
             record["duplicate"] = True
-        error = None
-        if fn.code:
-            namespace: dict[str, Any] = {"__name__": "lambda_function"}
-            error = self.runtime.run_init(lambda: exec(fn._compiled, namespace), now, fn.env_vars)
-            if error == INIT_HUNG:
-                # Module code that never finishes: Init is retried inside the invoke
-                # and runs into the function timeout.
-                inv.init_duration = self.init_timeout
-                record["init_timed_out"] = True
-                record["init_duration"] = self.init_timeout
-                self.trace.append(record)
-                inv.status, inv.value, inv.duration = TIMEOUT, None, float(fn.timeout)
-                self.engine.schedule(self.init_timeout + fn.timeout, self._end, inv)
-                return
-            if error is None:
-                env.handler = namespace.get(fn.handler.rpartition(".")[2])
-                if not callable(env.handler):
-                    error = ErrorInfo(
-                        "Runtime.HandlerNotFound",
-                        f"Handler '{fn.handler.rpartition('.')[2]}' missing on module "
-                        "'lambda_function'",
-                        request_id_in_payload=False,
-                    )
         if init > self.init_timeout:
             # AWS retries a timed-out Init inside the first invoke, under the function timeout.
             record["init_timed_out"] = True

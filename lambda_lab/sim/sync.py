@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .functions import Function, Invocation
-from .service import SERVICE_ERROR, Service
+from .service import Service, refusal_record
 
 __all__ = ["InvocationResponse", "request_response"]
 
@@ -129,11 +129,6 @@ def request_response(
     reason = service.start(inv)
     if reason is not None:
         service.outstanding -= 1
-        record = {"t": now, "kind": "throttle", "function": fn.name, "request_id": inv.request_id}
-        if reason == SERVICE_ERROR:
-            record["kind"], record["status_code"] = "service_error", 500
-        else:
-            record["reason"] = reason
-        append(record)
+        append(refusal_record(now, fn, inv.request_id, reason))
         on_response(None, reason, inv)
     return inv

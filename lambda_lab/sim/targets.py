@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException
+from .clock import SimClock
 from .engine import Engine
 from .functions import new_uuid
 
@@ -46,15 +47,15 @@ class World:
     def __init__(
         self,
         engine: Engine,
-        iso: Callable[[float], str],
-        unix_millis: Callable[[float], int],
+        clock: SimClock,
         invoke_async: Callable[[str, str, str], Any],
         region: str,
         account_id: str,
     ) -> None:
         self.engine = engine
-        self.iso = iso
-        self.unix_millis = unix_millis
+        self.iso = clock.iso
+        self.iso_seconds = clock.iso_seconds
+        self.unix_millis = clock.unix_millis
         self.invoke_async = invoke_async
         self.region = region
         self.account_id = account_id
@@ -168,7 +169,7 @@ class EventBus(Resource):
             "detail-type": detail_type,
             "source": source,
             "account": world.account_id,
-            "time": world.iso(world.engine.now)[:-5] + "Z",
+            "time": world.iso_seconds(world.engine.now),
             "region": world.region,
             "resources": resources,
             "detail": detail,
