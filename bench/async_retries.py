@@ -94,11 +94,12 @@ def simulate_lambda_lab(events: int, seed: int, handler_seed: int) -> tuple[floa
         reserved_concurrency=RESERVED_CONCURRENCY,
         duration=ll.Exponential(MEAN_DURATION),
     )
-    engine = lab.engine
+    engine = lab.world.engine
+    submit = lab.world.submit_event
     gap = engine.rng.expovariate
 
     def arrive(n: int) -> None:
-        lab._submit_event(fn, {"n": n})
+        submit(fn, {"n": n})
         if n + 1 < events:
             engine.schedule(gap(ARRIVAL_RATE), arrive, n + 1)
 

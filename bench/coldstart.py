@@ -32,7 +32,7 @@ from time import perf_counter
 from typing import Any
 
 import lambda_lab as ll
-from lambda_lab.sim.sync import request_response
+from lambda_lab.sim.invoke.sync import request_response
 
 ARRIVAL_RATE = 0.9
 MEAN_DURATION = 2.0

@@ -16,16 +16,19 @@ from .errors import (
     ValidationException,
 )
 from .lab import Lab
-from .sim.apigateway import ApiGateway, ApiResponse
-from .sim.clients import ClientResult, ReadTimeoutError, SdkClient
-from .sim.context import LambdaContext
-from .sim.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
-from .sim.functions import Function
-from .sim.sqs import Queue
-from .sim.sync import InvocationResponse
-from .sim.targets import Bucket, EventBus, Topic
-from .sim.trace import Trace
-from .sim.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
+from .sim.callers.apigateway import ApiGateway, ApiResponse
+from .sim.callers.clients import ClientResult, ReadTimeoutError, SdkClient
+from .sim.callers.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
+from .sim.compute.context import LambdaContext
+from .sim.compute.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
+from .sim.compute.functions import Function
+from .sim.invoke.sync import InvocationResponse
+from .sim.resources.eventbridge import EventBus
+from .sim.resources.s3 import Bucket
+from .sim.resources.sns import Topic
+from .sim.resources.sqs import Queue
+from .sim.trace.trace import Trace
+from .sim.world import World
 
 __version__ = "0.1.0"
 
@@ -68,5 +71,6 @@ __all__ = [
     "TrafficGenerator",
     "Uniform",
     "ValidationException",
+    "World",
     "__version__",
 ]

@@ -32,6 +32,8 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_START_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+#: API Gateway's default (and, without a quota increase, largest) integration timeout.
+DEFAULT_INTEGRATION_TIMEOUT = 29.0
 
 
 class _Settings(BaseModel):
@@ -291,8 +293,14 @@ class ApiGatewaySettings(_Settings):
     """
 
     integration_timeout: float = Field(
-        29.0, ge=0.05, allow_inf_nan=False, description="Seconds (default 29)."
+        DEFAULT_INTEGRATION_TIMEOUT,
+        ge=0.05,
+        allow_inf_nan=False,
+        description="Seconds (default 29).",
     )
     max_integration_timeout: float = Field(
-        29.0, ge=29, le=300, description="The account's quota for the integration timeout."
+        DEFAULT_INTEGRATION_TIMEOUT,
+        ge=29,
+        le=300,
+        description="The account's quota for the integration timeout.",
     )

@@ -1,39 +1,56 @@
 """``Lab``: one virtual AWS account, with boto3's operation names in snake_case.
 
-A lab owns a virtual clock, a seeded random generator, the trace, and every
-resource in it.  Nothing happens until time moves: ``invoke`` (synchronous)
-runs the world until its response exists; ``run(until=...)`` advances it.
+A lab owns one :class:`~lambda_lab.sim.world.World`: a virtual clock, a
+seeded random generator, the trace, and every resource in it.  Nothing
+happens until time moves: ``invoke`` (synchronous) runs the world until its
+response exists; ``run(until=...)`` advances it.
+
+Each method checks its input through :mod:`lambda_lab.config` (so bad input
+fails before anything changes) and delegates to the simulator; the docstrings
+here are the ones students read in ``help()``.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
-from .config import FunctionSettings, LabConfig, validate
+from .config import (
+    DEFAULT_INTEGRATION_TIMEOUT,
+    FunctionSettings,
+    LabConfig,
+    validate,
+)
 from .errors import (
     InvalidParameterValueException,
     LambdaLabError,
-    ResourceConflictException,
-    ResourceNotFoundException,
-    ServiceException,
-    TooManyRequestsException,
     ValidationException,
 )
-from .lab_async import AsyncApi
-from .sim.apigateway import ApiGateway
-from .sim.clients import SdkClient
-from .sim.clock import SimClock
-from .sim.durations import as_sampler
-from .sim.engine import Engine
-from .sim.functions import Function
-from .sim.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
-from .sim.runtime import Runtime
-from .sim.service import SERVICE_ERROR, Service
-from .sim.sync import InvocationResponse, request_response
-from .sim.trace import Trace, function_metrics
-from .sim.traffic import Pattern, TrafficGenerator
+from .sim.callers.apigateway import ApiGateway
+from .sim.callers.clients import SdkClient
+from .sim.callers.traffic import Pattern, TrafficGenerator
+from .sim.compute.durations import as_sampler
+from .sim.compute.functions import (
+    Function,
+    check_code,
+    check_handler,
+    environment_variables,
+)
+from .sim.invoke.event_config import (
+    apply_event_invoke_config,
+    build_event_invoke_config,
+    dead_letter_target,
+    describe_event_invoke_config,
+    existing_event_invoke_config,
+)
+from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from .sim.invoke.sync import InvocationResponse, invoke_and_wait
+from .sim.resources.eventbridge import EventBus
+from .sim.resources.s3 import Bucket
+from .sim.resources.sns import Topic
+from .sim.resources.sqs import Queue
+from .sim.trace.metrics import function_metrics
+from .sim.world import World
 
 __all__ = ["Lab"]
 
@@ -41,31 +58,22 @@ __all__ = ["Lab"]
 DEFAULT_DURATION = 0.1
 DEFAULT_INIT_DURATION = 0.25
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
-RESERVED_MINIMUM_UNRESERVED = 100
+
+_UNSET: Any = object()
 
 
-class Lab(AsyncApi):
+class Lab:
     """A virtual AWS account in one Region.  ``Lab(seed=7)``; see ``LabConfig``."""
 
     def __init__(self, seed: int = 0, **settings: Any) -> None:
         self.config = validate(LabConfig, seed=seed, **settings)
-        cfg = self.config
-        self.clock = SimClock(cfg.start_time)
-        self.engine = Engine(cfg.seed)
-        self.trace = Trace(self.clock)
-        self.runtime = Runtime(self.clock, cfg.region, cfg.hang_guard_seconds)
-        self.service = Service(
-            self.engine,
-            self.trace,
-            self.runtime,
-            concurrent_executions=cfg.concurrent_executions,
-            scaling_rate=cfg.scaling_rate,
-            keep_alive=cfg.keep_alive_seconds,
-            init_timeout=cfg.init_timeout_seconds,
-            service_error_probability=cfg.service_error_probability,
-            log_date=lambda t: self.clock.datetime(t).strftime("%Y/%m/%d"),
-        )
-        self._init_async()
+        self.world = world = World(self.config)
+        # The world's parts, under the names notebooks and tests already use.
+        self.clock = world.clock
+        self.engine = world.engine
+        self.trace = world.trace
+        self.runtime = world.runtime
+        self.service = world.service
 
     # -- time ----------------------------------------------------------------
     @property
@@ -84,20 +92,6 @@ class Lab(AsyncApi):
             self.engine.run(until)
         return self
 
-    def _not_from_a_handler(self, what: str) -> None:
-        # A handler runs at one instant of the world; moving the whole world's clock
-        # from inside it would run the world past the handler's own end.
-        if self.runtime.in_handler():
-            raise LambdaLabError(
-                f"lab.{what}() cannot be called from inside a handler; a handler may "
-                "invoke other functions with lab.invoke()"
-            )
-
-    def _run_while(self, pending: Callable[[], bool]) -> None:
-        """Advance time while ``pending()`` holds (used by blocking helpers)."""
-        with self.runtime:
-            self.engine.run_while(pending)
-
     def settle(self) -> Lab:
         """Advance virtual time until every accepted invocation has settled.
 
@@ -108,27 +102,36 @@ class Lab(AsyncApi):
         """
         self._not_from_a_handler("settle")
         service = self.service
-        self._run_while(lambda: service.outstanding > 0)
+        self.world.run_while(lambda: service.outstanding > 0)
         return self
+
+    def _not_from_a_handler(self, what: str) -> None:
+        # A handler runs at one instant of the world; moving the whole world's clock
+        # from inside it would run the world past the handler's own end.
+        if self.runtime.in_handler():
+            raise LambdaLabError(
+                f"lab.{what}() cannot be called from inside a handler; a handler may "
+                "invoke other functions with lab.invoke()"
+            )
 
     # -- naming ----------------------------------------------------------------
     def function_arn(self, function_name: str) -> str:
-        cfg = self.config
-        return f"arn:aws:lambda:{cfg.region}:{cfg.account_id}:function:{function_name}"
+        """The ARN of a function of this lab's account (it need not exist)."""
+        return self.world.registry.function_arn(function_name)
 
     def get_function(self, function_name: str) -> Function:
         """The function with this name or ARN (``$LATEST`` is the only version)."""
-        name, qualifier = _split_function_name(function_name)
-        fn = self.service.functions.get(name)
-        if fn is None or qualifier not in (None, "$LATEST"):
-            target = self.function_arn(name) + f":{qualifier or '$LATEST'}"
-            raise ResourceNotFoundException(f"Function not found: {target}", Type="User")
-        return fn
+        return self.world.registry.function(function_name)
 
     @property
     def functions(self) -> dict[str, Function]:
         """Every function, by name."""
-        return dict(self.service.functions)
+        return dict(self.world.registry.functions)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        """Every function and resource, by ARN."""
+        return dict(self.world.registry.resources)
 
     # -- functions -------------------------------------------------------------
     def create_function(
@@ -156,7 +159,9 @@ class Lab(AsyncApi):
         ``duration`` and ``init_duration`` are the simulated seconds of the
         invoke and Init phases: a number, a ``Distribution``, or a callable of
         the event.  Defaults (0.1 s and 0.25 s) are ours.
+        ``dead_letter_config`` is ``{"TargetArn": arn}``, a queue or a topic.
         """
+        registry = self.world.registry
         settings = validate(
             FunctionSettings,
             function_name=function_name,
@@ -164,50 +169,33 @@ class Lab(AsyncApi):
             memory_size=memory_size,
             reserved_concurrency=reserved_concurrency,
         )
-        if function_name in self.service.functions:
-            raise ResourceConflictException(f"Function already exist: {function_name}")
-        _check_handler(handler, code)
+        registry.check_new_function(function_name)
+        check_handler(handler, code)
         samplers = as_sampler("duration", duration), as_sampler("init_duration", init_duration)
-        variables = _environment_variables(environment)
+        variables = environment_variables(environment)
         if reserved_concurrency is not None:
-            self._check_reservation(reserved_concurrency, previous=0)
-        dlq = self._dead_letter_target(dead_letter_config) if dead_letter_config else None
-        if code is not None:
-            try:
-                compile(code, "/var/task/lambda_function.py", "exec")
-            except SyntaxError as exc:
-                raise InvalidParameterValueException(
-                    f"code does not compile: {exc.msg} (line {exc.lineno})"
-                ) from None
+            self.service.check_reservation(reserved_concurrency, previous=0)
+        dlq = None
+        if dead_letter_config is not None:
+            dlq = dead_letter_target(registry, dead_letter_config)
+        check_code(code)
         fn = Function(
             name=settings.function_name,
-            arn=self.function_arn(function_name),
+            arn=registry.function_arn(function_name),
             handler=handler,
             code=code,
             timeout=settings.timeout,
             memory_size=settings.memory_size,
-            reserved_concurrency=settings.reserved_concurrency,
+            reserved_concurrency=None,
             duration=samplers[0],
             init_duration=samplers[1],
             environment=variables,
         )
         fn.dead_letter_target = dlq
-        fn.invoke_async = self.world.invoke_async
+        registry.add_function(fn)
         if reserved_concurrency is not None:
-            self.service.reserved_total += reserved_concurrency
-        self.service.functions[function_name] = fn
-        self.resources[fn.arn] = fn
+            self.service.set_reservation(fn, reserved_concurrency)
         return fn
-
-    def _check_reservation(self, value: int, previous: int) -> None:
-        available = self.config.concurrent_executions - self.service.reserved_total + previous
-        if value > available - RESERVED_MINIMUM_UNRESERVED:
-            raise InvalidParameterValueException(
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                "UnreservedConcurrentExecution below its minimum value of "
-                f"[{RESERVED_MINIMUM_UNRESERVED}]. (reserved_concurrent_executions must be "
-                f"between 0 and {available - RESERVED_MINIMUM_UNRESERVED}, got {value})"
-            )
 
     def put_function_concurrency(
         self, function_name: str, reserved_concurrent_executions: int
@@ -220,29 +208,20 @@ class Lab(AsyncApi):
             reserved_concurrency=reserved_concurrent_executions,
         )
         previous = fn.reserved_concurrency or 0
-        self._check_reservation(reserved_concurrent_executions, previous)
-        self._set_reservation(fn, reserved_concurrent_executions)
+        self.service.check_reservation(reserved_concurrent_executions, previous)
+        self.service.set_reservation(fn, reserved_concurrent_executions)
         return {"ReservedConcurrentExecutions": reserved_concurrent_executions}
 
     def delete_function_concurrency(self, function_name: str) -> None:
         """Remove the reservation: the function shares the unreserved pool again."""
-        self._set_reservation(self.get_function(function_name), None)
+        self.service.set_reservation(self.get_function(function_name), None)
 
     def get_function_concurrency(self, function_name: str) -> dict[str, int]:
+        """``{"ReservedConcurrentExecutions": n}``, or ``{}`` without a reservation."""
         fn = self.get_function(function_name)
         if fn.reserved_concurrency is None:
             return {}
         return {"ReservedConcurrentExecutions": fn.reserved_concurrency}
-
-    def _set_reservation(self, fn: Function, value: int | None) -> None:
-        service = self.service
-        # Move the function's running invocations between the pools they count against.
-        if fn.reserved_concurrency is None and value is not None:
-            service.unreserved_busy -= fn.busy
-        elif fn.reserved_concurrency is not None and value is None:
-            service.unreserved_busy += fn.busy
-        service.reserved_total += (value or 0) - (fn.reserved_concurrency or 0)
-        fn.reserved_concurrency = value
 
     def get_account_settings(self) -> dict[str, Any]:
         """``AccountLimit`` and ``AccountUsage`` as ``GetAccountSettings`` returns them."""
@@ -251,8 +230,36 @@ class Lab(AsyncApi):
                 "ConcurrentExecutions": self.config.concurrent_executions,
                 "UnreservedConcurrentExecutions": self.service.unreserved_limit,
             },
-            "AccountUsage": {"FunctionCount": len(self.service.functions)},
+            "AccountUsage": {"FunctionCount": len(self.world.registry.functions)},
         }
+
+    def update_function_configuration(
+        self,
+        function_name: str,
+        *,
+        dead_letter_config: Any = _UNSET,
+        duplicate_delivery_probability: float | None = _UNSET,
+    ) -> Function:
+        """Change the function's DLQ (``{"TargetArn": arn}``, a resource, or None) and
+        its own duplicate-delivery probability (None: the lab's)."""
+        fn = self.get_function(function_name)
+        dlq = fn.dead_letter_target
+        if dead_letter_config is not _UNSET:
+            dlq = None
+            if dead_letter_config is not None:
+                dlq = dead_letter_target(self.world.registry, dead_letter_config)
+        probability = fn.duplicate_probability
+        if duplicate_delivery_probability is not _UNSET:
+            if duplicate_delivery_probability is not None and not (
+                0 <= duplicate_delivery_probability <= 1
+            ):
+                raise InvalidParameterValueException(
+                    "duplicate_delivery_probability must be between 0 and 1, "
+                    f"got {duplicate_delivery_probability!r}"
+                )
+            probability = duplicate_delivery_probability
+        fn.dead_letter_target, fn.duplicate_probability = dlq, probability
+        return fn
 
     # -- invoking --------------------------------------------------------------
     def invoke(
@@ -279,42 +286,157 @@ class Lab(AsyncApi):
             )
         fn = self.get_function(function_name)
         if invocation_type == "Event":
-            return self._invoke_event(fn, payload)
+            now = self.engine.now
+            request_id = self.world.events.submit_payload(fn, payload)
+            return InvocationResponse(
+                status_code=202,
+                request_id=request_id,
+                executed_version=None,
+                function_name=fn.name,
+                start=now,
+                end=now,
+            )
         body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
         if invocation_type == "DryRun":
             return InvocationResponse(status_code=204, request_id="", function_name=fn.name)
-        box: list = []
-        runtime = self.runtime
-        with runtime:
-            nested = runtime.in_handler()
-            if nested:
-                # Called from a running handler: the world first catches up with the
-                # handler's own clock, and the handler then waits for the response.
-                called_at = runtime.now()
-                self.engine.run(until=called_at)
-            request_response(self.service, fn, body, lambda *result: box.append(result))
-            self.engine.run_while(lambda: not box)
-            if nested:
-                runtime.advance(self.engine.now - called_at)
-        response, reason, _ = box[0]
-        if reason == SERVICE_ERROR:
-            raise ServiceException("An error occurred (ServiceException) when calling Invoke.")
-        if reason is not None:
-            raise TooManyRequestsException("Rate Exceeded.", reason=reason)
-        return response
+        return invoke_and_wait(self.service, self.runtime, fn, body)
+
+    # -- event invoke config -------------------------------------------------------
+    def put_function_event_invoke_config(
+        self,
+        function_name: str,
+        maximum_retry_attempts: int | None = None,
+        maximum_event_age_in_seconds: int | None = None,
+        destination_config: dict | None = None,
+    ) -> dict[str, Any]:
+        """Replace the function's asynchronous settings: fields left out are removed.
+
+        ``destination_config`` is ``{"on_success": target, "on_failure": target}``
+        with resources or ARNs, or AWS's ``{"OnFailure": {"Destination": arn}}``.
+        """
+        registry = self.world.registry
+        fn = self.get_function(function_name)
+        config = build_event_invoke_config(
+            registry,
+            fn,
+            maximum_retry_attempts,
+            maximum_event_age_in_seconds,
+            destination_config,
+            None,
+        )
+        return apply_event_invoke_config(registry, fn, config)
+
+    def update_function_event_invoke_config(
+        self,
+        function_name: str,
+        maximum_retry_attempts: int | None = _UNSET,
+        maximum_event_age_in_seconds: int | None = _UNSET,
+        destination_config: dict | None = _UNSET,
+    ) -> dict[str, Any]:
+        """Change only the given fields of the function's asynchronous settings."""
+        registry = self.world.registry
+        fn = self.get_function(function_name)
+        current = fn.event_invoke_config
+        retries = current.maximum_retry_attempts if current else None
+        age = current.maximum_event_age_in_seconds if current else None
+        if maximum_retry_attempts is not _UNSET:
+            retries = maximum_retry_attempts
+        if maximum_event_age_in_seconds is not _UNSET:
+            age = maximum_event_age_in_seconds
+        destinations = None if destination_config is _UNSET else destination_config
+        config = build_event_invoke_config(registry, fn, retries, age, destinations, current)
+        return apply_event_invoke_config(registry, fn, config)
+
+    def get_function_event_invoke_config(self, function_name: str) -> dict[str, Any]:
+        """The function's asynchronous settings, as AWS describes them."""
+        fn = self.get_function(function_name)
+        return describe_event_invoke_config(fn, existing_event_invoke_config(fn))
+
+    def delete_function_event_invoke_config(self, function_name: str) -> None:
+        """Remove the function's asynchronous settings: AWS's defaults apply again."""
+        fn = self.get_function(function_name)
+        existing_event_invoke_config(fn)
+        apply_event_invoke_config(self.world.registry, fn, None)
+
+    # -- resources -----------------------------------------------------------------
+    def create_queue(
+        self,
+        queue_name: str,
+        *,
+        visibility_timeout: int = 30,
+        message_retention_period: int = 345600,
+        redrive_policy: dict | None = None,
+    ) -> Queue:
+        """An SQS queue (a name ending in ``.fifo`` makes a FIFO queue).
+
+        ``redrive_policy={"deadLetterTargetArn": dlq, "maxReceiveCount": 5}``
+        moves a message to ``dlq`` once it has been received that many times.
+        """
+        _check_name("queue_name", queue_name, 80)
+        if not 0 <= visibility_timeout <= 43200:
+            raise InvalidParameterValueException(
+                f"visibility_timeout must be between 0 and 43200, got {visibility_timeout!r}"
+            )
+        if not 60 <= message_retention_period <= 1209600:
+            raise InvalidParameterValueException(
+                "message_retention_period must be between 60 and 1209600, "
+                f"got {message_retention_period!r}"
+            )
+        registry = self.world.registry
+        queue = Queue(
+            queue_name,
+            self.world,
+            visibility_timeout=visibility_timeout,
+            message_retention_period=message_retention_period,
+            redrive_policy=redrive_policy,
+        )
+        registry.check_new(queue.arn)
+        if redrive_policy is not None:
+            dlq = registry.resolve(
+                redrive_policy.get("deadLetterTargetArn"), "redrive_policy.deadLetterTargetArn"
+            )
+            count = redrive_policy.get("maxReceiveCount")
+            if not isinstance(dlq, Queue) or dlq.fifo != queue.fifo:
+                raise InvalidParameterValueException(
+                    "redrive_policy.deadLetterTargetArn must be a queue of the same type"
+                )
+            if not isinstance(count, int) or not 1 <= count <= 1000:
+                raise InvalidParameterValueException(
+                    f"redrive_policy.maxReceiveCount must be between 1 and 1000, got {count!r}"
+                )
+            queue.dead_letter_queue, queue.max_receive_count = dlq, count
+        return registry.add(queue)
+
+    def create_topic(self, name: str) -> Topic:
+        """An SNS topic (a name ending in ``.fifo`` makes a FIFO topic)."""
+        _check_name("name", name, 256)
+        return self.world.registry.add(Topic(name, self.world))
+
+    def create_event_bus(self, name: str = "default") -> EventBus:
+        """An EventBridge event bus that keeps every event put on it."""
+        _check_name("name", name, 256)
+        return self.world.registry.add(EventBus(name, self.world))
+
+    def create_bucket(self, bucket: str) -> Bucket:
+        """An S3 bucket."""
+        _check_name("bucket", bucket, 63)
+        return self.world.registry.add(Bucket(bucket, self.world))
 
     # -- callers -----------------------------------------------------------------
     def create_client(self, name: str | None = None, **config: Any) -> SdkClient:
         """A simulated SDK client: ``mode`` (legacy, standard, none), ``max_attempts``
         (retries, botocore's meaning), ``total_max_attempts``, ``read_timeout`` (60 s)."""
-        return SdkClient(self, config, name=name)
+        return SdkClient(self.world, config, name=name)
 
     def create_api_gateway(
-        self, function_name: str, integration_timeout: float = 29.0, **kwargs: Any
+        self,
+        function_name: str,
+        integration_timeout: float = DEFAULT_INTEGRATION_TIMEOUT,
+        **kwargs: Any,
     ) -> ApiGateway:
         """An API Gateway REST API (Lambda proxy) in front of a function: 504 after
         ``integration_timeout`` while the function runs on."""
-        return ApiGateway(self, function_name, integration_timeout, **kwargs)
+        return ApiGateway(self.world, function_name, integration_timeout, **kwargs)
 
     def add_traffic(
         self,
@@ -327,7 +449,9 @@ class Lab(AsyncApi):
         """Requests arriving as ``pattern`` says (``Poisson``, ``Constant``, ``Burst``,
         ``Schedule``), from ``start`` (default now) until ``stop`` or ``count``;
         ``client=`` routes them through an SDK client or an API Gateway."""
-        return TrafficGenerator(self, function_name, pattern, payload, invocation_type, **kwargs)
+        return TrafficGenerator(
+            self.world, function_name, pattern, payload, invocation_type, **kwargs
+        )
 
     # -- observing -------------------------------------------------------------
     def metrics(self, function_name: str) -> dict[str, Any]:
@@ -338,56 +462,12 @@ class Lab(AsyncApi):
     def __repr__(self) -> str:
         return (
             f"<Lab seed={self.config.seed} t={self.engine.now:g}s "
-            f"functions={len(self.service.functions)} trace={len(self.trace)} records>"
+            f"functions={len(self.world.registry.functions)} trace={len(self.trace)} records>"
         )
 
 
-def _split_function_name(value: str) -> tuple[str, str | None]:
-    """Name and qualifier from a name, ``name:qualifier``, or a full or partial ARN."""
-    if not isinstance(value, str) or not value:
-        raise InvalidParameterValueException(f"function_name must be a name or ARN, got {value!r}")
-    parts = value.split(":")
-    if value.startswith("arn:"):
-        # arn:aws:lambda:region:account:function:name[:qualifier]
-        if len(parts) < 7 or parts[5] != "function":
-            raise InvalidParameterValueException(f"function_name is not a function ARN: {value}")
-        return parts[6], (parts[7] if len(parts) > 7 else None)
-    if len(parts) >= 3 and parts[1] == "function":  # account:function:name[:qualifier]
-        return parts[2], (parts[3] if len(parts) > 3 else None)
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return value, None
-
-
-def _check_handler(handler: Any, code: str | None) -> None:
-    if code is not None:
-        if not isinstance(handler, str) or not handler:
-            raise InvalidParameterValueException(
-                f"with code, handler must name the handler function, got {handler!r}"
-            )
-        return
-    if not callable(handler):
+def _check_name(field: str, value: Any, longest: int) -> None:
+    if not isinstance(value, str) or not 1 <= len(value) <= longest:
         raise InvalidParameterValueException(
-            f"handler must be a callable taking (event, context), got {handler!r}"
+            f"{field} must be a string of 1 to {longest} characters, got {value!r}"
         )
-    try:
-        inspect.signature(handler).bind(None, None)
-    except TypeError:
-        raise InvalidParameterValueException(
-            f"handler must accept two arguments (event, context), got {handler!r}"
-        ) from None
-    except ValueError:  # some builtins have no signature: let them be
-        pass
-
-
-def _environment_variables(environment: dict[str, Any] | None) -> dict[str, str]:
-    if environment is None:
-        return {}
-    variables = environment.get("Variables", environment)
-    if not isinstance(variables, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
-    ):
-        raise InvalidParameterValueException(
-            f"environment must map variable names to strings, got {environment!r}"
-        )
-    return dict(variables)

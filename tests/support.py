@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import lambda_lab as ll
-from lambda_lab.sim.sync import InvocationResponse, request_response
+from lambda_lab.sim.invoke.sync import InvocationResponse, request_response
 
 
 @dataclass

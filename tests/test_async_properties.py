@@ -72,7 +72,7 @@ def build(world: World) -> ll.Lab:
         "f", maximum_retry_attempts=world.retries, maximum_event_age_in_seconds=world.age
     )
     for n, t in enumerate(world.arrivals):
-        lab.engine.at(t, lambda _, n=n: lab._submit_event("f", {"n": n}))
+        lab.engine.at(t, lambda _, n=n: lab.world.submit_event("f", {"n": n}))
     lab.run()
     return lab
 
@@ -160,7 +160,7 @@ def bank(idempotent: bool, retries: int, duplicate: float, timeouts: list[bool],
     )
     lab.put_function_event_invoke_config("credit", maximum_retry_attempts=retries)
     event = {"amount": 10, "balance_after": 30}
-    lab.engine.at(at, lambda _: lab._submit_event("credit", event))
+    lab.engine.at(at, lambda _: lab.world.submit_event("credit", event))
     lab.run()
     return lab, account["balance"]
 

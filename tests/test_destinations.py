@@ -121,7 +121,7 @@ def test_a_failure_record_keeps_the_request_id_and_the_last_error(lab):
     assert payload["errorType"] == "ValueError"
     assert payload["requestId"] == request_id
     (last,) = lab.trace.filter(kind="attempt_ended", attempt=3)
-    assert record["timestamp"] == last["time"]
+    assert record["timestamp"] == lab.trace.time_of(last)
 
 
 def test_a_failure_record_with_no_retries_counts_one(lab):
@@ -206,12 +206,12 @@ def test_an_s3_bucket_stores_a_failure_record_under_awss_key(lab):
         "f", maximum_retry_attempts=0, destination_config={"OnFailure": bucket.arn}
     )
     # WHEN an event fails at 3723.5 s (01:02:03.5)
-    lab.engine.at(3723.5, lambda _: lab._submit_event("f", {"amount": 5}))
+    lab.engine.at(3723.5, lambda _: lab.world.submit_event("f", {"amount": 5}))
     lab.run()
     # THEN one object holds the record, under aws/lambda/async/<name>/YYYY/MM/DD/...
     (key,) = bucket.objects
     (ended,) = lab.trace.filter(kind="attempt_ended")
-    assert ended["time"].startswith("2026-01-01T01:02:03")
+    assert lab.trace.time_of(ended).startswith("2026-01-01T01:02:03")
     assert re.fullmatch(rf"aws/lambda/async/f/2026/01/01/2026-01-01T01\.02\.03-{UUID}", key), key
     record = bucket.get_object(key)
     assert list(record) == RECORD_KEYS

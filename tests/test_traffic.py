@@ -18,9 +18,9 @@ from lambda_lab.errors import (
     TooManyRequestsException,
     ValidationException,
 )
-from lambda_lab.sim.apigateway import ApiGateway
-from lambda_lab.sim.clients import ReadTimeoutError, SdkClient
-from lambda_lab.sim.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
+from lambda_lab.sim.callers.apigateway import ApiGateway
+from lambda_lab.sim.callers.clients import ReadTimeoutError, SdkClient
+from lambda_lab.sim.callers.traffic import Burst, Constant, Poisson, Schedule, TrafficGenerator
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 
@@ -52,7 +52,7 @@ def test_poisson_arrivals_repeat_for_a_seed_and_differ_across_seeds():
     for seed in (7, 7, 8):
         lab = world(seed)
         # WHEN 5 requests a second arrive at random for 100 s
-        gen = TrafficGenerator(lab, "fn", Poisson(5), stop=100)
+        gen = TrafficGenerator(lab.world, "fn", Poisson(5), stop=100)
         lab.run()
         times.append(arrival_times(lab, gen.id))
     # THEN the same seed gives the same arrivals, another seed others, about 5 x 100 of them
@@ -68,7 +68,7 @@ def test_poisson_arrivals_do_not_move_when_the_function_changes():
     fixed, random_ = world(3), world(3, handler=echo, duration=ll.Exponential(0.2))
     runs = []
     for lab in (fixed, random_):
-        gen = TrafficGenerator(lab, "fn", Poisson(20), count=200)
+        gen = TrafficGenerator(lab.world, "fn", Poisson(20), count=200)
         lab.run()
         runs.append(arrival_times(lab, gen.id))
     # THEN the arrivals are identical: the traffic draws from a stream of its own
@@ -90,7 +90,7 @@ def test_deterministic_patterns_arrive_at_their_offsets_from_start(pattern, expe
     lab = world()
     lab.run(until=10)
     # WHEN traffic starts now, at most 5 arrivals
-    gen = TrafficGenerator(lab, "fn", pattern, count=5)
+    gen = TrafficGenerator(lab.world, "fn", pattern, count=5)
     lab.run()
     # THEN every arrival is at start + offset
     assert arrival_times(lab, gen.id) == pytest.approx([10 + t for t in expected])
@@ -101,7 +101,7 @@ def test_generator_keeps_one_arrival_on_the_heap():
     # GIVEN an empty engine
     lab = world()
     # WHEN a million arrivals are planned
-    gen = TrafficGenerator(lab, "fn", Constant(1000), count=1_000_000)
+    gen = TrafficGenerator(lab.world, "fn", Constant(1000), count=1_000_000)
     # THEN only the first is scheduled; each arrival schedules the next
     assert len(lab.engine) == 1
     lab.run(until=0.0105)
@@ -111,9 +111,9 @@ def test_generator_keeps_one_arrival_on_the_heap():
 def test_stop_count_and_cancel_end_the_traffic():
     # GIVEN steady traffic bounded by stop, and another by count
     lab = world()
-    by_stop = TrafficGenerator(lab, "fn", Constant(2), stop=5)
-    by_count = TrafficGenerator(lab, "fn", Constant(2), count=3, start=1)
-    cancelled = TrafficGenerator(lab, "fn", Constant(2), stop=100)
+    by_stop = TrafficGenerator(lab.world, "fn", Constant(2), stop=5)
+    by_count = TrafficGenerator(lab.world, "fn", Constant(2), count=3, start=1)
+    cancelled = TrafficGenerator(lab.world, "fn", Constant(2), stop=100)
     lab.engine.at(2.2, lambda _: cancelled.cancel())
     # WHEN the world runs
     lab.run()
@@ -132,7 +132,7 @@ def test_payload_callable_gets_the_arrival_index_and_refusals_are_recorded():
         return {"i": i, "pad": "x" * (7 * 1024 * 1024 if i == 2 else 0)}
 
     # WHEN four requests arrive
-    gen = TrafficGenerator(lab, "fn", Schedule([0, 1, 2, 3]), payload=payload)
+    gen = TrafficGenerator(lab.world, "fn", Schedule([0, 1, 2, 3]), payload=payload)
     lab.run()
     # THEN the handler saw indexes 0, 1, 3, and the refusal is in the trace as a 413
     assert seen == [0, 1, 3]
@@ -180,26 +180,26 @@ def test_bad_traffic_settings_are_refused_before_anything_is_scheduled():
     lab = world()
     lab.run(until=5)
     with pytest.raises(ValidationException) as info:
-        TrafficGenerator(lab, "fn", Burst(1), invocation_type="DryRun")
+        TrafficGenerator(lab.world, "fn", Burst(1), invocation_type="DryRun")
     assert "invocation_type: Input should be 'RequestResponse' or 'Event', got 'DryRun'" in str(
         info.value
     )
     with pytest.raises(InvalidParameterValueException, match="never ends: give stop"):
-        TrafficGenerator(lab, "fn", Poisson(1))
+        TrafficGenerator(lab.world, "fn", Poisson(1))
     with pytest.raises(InvalidParameterValueException, match="at least the current time 5"):
-        TrafficGenerator(lab, "fn", Burst(1), start=1)
+        TrafficGenerator(lab.world, "fn", Burst(1), start=1)
     with pytest.raises(InvalidParameterValueException, match="stop must be later than start"):
-        TrafficGenerator(lab, "fn", Constant(1), stop=5)
+        TrafficGenerator(lab.world, "fn", Constant(1), stop=5)
     with pytest.raises(
         ValidationException, match=r"\(count must be between 1 and 1000000, got 0\)"
     ):
-        TrafficGenerator(lab, "fn", Constant(1), count=0)
+        TrafficGenerator(lab.world, "fn", Constant(1), count=0)
     with pytest.raises(InvalidParameterValueException, match="pattern must be"):
-        TrafficGenerator(lab, "fn", [1, 2])
+        TrafficGenerator(lab.world, "fn", [1, 2])
     with pytest.raises(ll.ResourceNotFoundException):
-        TrafficGenerator(lab, "nope", Burst(1))
+        TrafficGenerator(lab.world, "nope", Burst(1))
     with pytest.raises(RequestTooLargeException):
-        TrafficGenerator(lab, "fn", Burst(1), payload="[" + "1," * 4_000_000 + "1]")
+        TrafficGenerator(lab.world, "fn", Burst(1), payload="[" + "1," * 4_000_000 + "1]")
     assert len(lab.engine) == 0 and len(lab.trace) == 0
 
 
@@ -217,7 +217,7 @@ def test_bad_traffic_settings_are_refused_before_anything_is_scheduled():
 def test_client_retries_a_throttled_call_then_gives_up(config, attempts):
     # GIVEN a function that can never run (reserved concurrency 0)
     lab = world(reserved_concurrency=0)
-    client = SdkClient(lab, config)
+    client = SdkClient(lab.world, config)
     # WHEN the client calls it
     result = client.call("fn", {"n": 1})
     # THEN it made every attempt, each throttled with its own request id, and then gave up
@@ -243,7 +243,7 @@ def test_client_retries_a_throttled_call_then_gives_up(config, attempts):
 
 def test_standard_mode_caps_each_delay_at_20_seconds():
     lab = world(reserved_concurrency=0)
-    client = SdkClient(lab, {"mode": "standard", "total_max_attempts": 10})
+    client = SdkClient(lab.world, {"mode": "standard", "total_max_attempts": 10})
     client.call("fn")
     delays = [r["delay"] for r in lab.trace.filter("client_retry")]
     assert len(delays) == 9 and max(delays) == 20.0
@@ -252,9 +252,9 @@ def test_standard_mode_caps_each_delay_at_20_seconds():
 def test_client_retry_succeeds_once_concurrency_frees_up():
     # GIVEN one slot of concurrency, taken until t=1.25 by a request sent at t=0
     lab = world(reserved_concurrency=1, duration=1.0)
-    first = SdkClient(lab).invoke("fn")
+    first = SdkClient(lab.world).invoke("fn")
     # WHEN a second client calls at the same instant
-    result = SdkClient(lab).call("fn")
+    result = SdkClient(lab.world).call("fn")
     # THEN its first attempt is throttled and a later one answers
     assert result.outcome == "response" and result.ok and result.attempts >= 2
     assert lab.trace.filter("throttle")[0]["request_id"] == result.request_ids[0]
@@ -266,7 +266,7 @@ def test_function_errors_are_responses_and_never_retried():
     # GIVEN a handler that raises
     lab = world(handler=boom)
     # WHEN a legacy client calls it
-    result = SdkClient(lab).call("fn")
+    result = SdkClient(lab.world).call("fn")
     # THEN one attempt, answered 200 with FunctionError, and no retry
     assert result.outcome == "response" and result.attempts == 1 and not result.ok
     assert result.response.status_code == 200
@@ -279,7 +279,7 @@ def test_function_errors_are_responses_and_never_retried():
 def test_read_timeout_trap_runs_a_long_function_several_times():
     # GIVEN a 120 s function and boto3's defaults (legacy, read timeout 60 s)
     lab = world(timeout=150, duration=120)
-    client = SdkClient(lab)
+    client = SdkClient(lab.world)
     # WHEN one call is made
     result = client.call("fn", {"order": 42})
     lab.run()
@@ -309,7 +309,7 @@ def test_read_timeout_trap_fixes(config):
     # GIVEN the same 120 s function
     lab = world(timeout=150, duration=120)
     # WHEN the client waits long enough, or does not retry
-    result = SdkClient(lab, config).call("fn")
+    result = SdkClient(lab.world, config).call("fn")
     lab.run()
     # THEN the function runs exactly once
     assert len(lab.trace.filter("attempt_started", function="fn")) == 1
@@ -318,7 +318,7 @@ def test_read_timeout_trap_fixes(config):
 
 def test_client_invoke_inside_the_simulation_calls_on_done():
     lab = world()
-    client = SdkClient(lab, name="mobile-app")
+    client = SdkClient(lab.world, name="mobile-app")
     results = []
     lab.engine.at(3, lambda _: client.invoke("fn", {"a": 1}, on_done=results.append))
     lab.run()
@@ -331,16 +331,16 @@ def test_client_invoke_inside_the_simulation_calls_on_done():
 def test_bad_client_settings_are_refused():
     lab = world()
     with pytest.raises(ValidationException) as info:
-        SdkClient(lab, {"read_timeout": 0})
+        SdkClient(lab.world, {"read_timeout": 0})
     assert str(info.value).endswith("(read_timeout must be greater than 0 and at most 3600, got 0)")
     with pytest.raises(ValidationException, match="mode: Input should be 'legacy'"):
-        SdkClient(lab, {"mode": "adaptive"})
+        SdkClient(lab.world, {"mode": "adaptive"})
     with pytest.raises(InvalidParameterValueException, match="exactly 1 attempt, got total"):
-        SdkClient(lab, ll.ClientConfig(mode="none", max_attempts=3))
+        SdkClient(lab.world, ll.ClientConfig(mode="none", max_attempts=3))
     with pytest.raises(InvalidParameterValueException, match="config must be a ClientConfig"):
-        SdkClient(lab, "legacy")
+        SdkClient(lab.world, "legacy")
     with pytest.raises(InvalidParameterValueException, match="name must be a non-empty string"):
-        SdkClient(lab, name="")
+        SdkClient(lab.world, name="")
 
 
 def test_read_timeout_error_reads_like_botocore_and_pickles():
@@ -354,7 +354,7 @@ def test_read_timeout_error_reads_like_botocore_and_pickles():
 def test_api_gateway_answers_504_at_29_s_while_the_function_runs_on():
     # GIVEN a function that runs 40 s of its 60 s timeout, behind API Gateway
     lab = world(timeout=60, duration=40)
-    api = ApiGateway(lab, "fn")
+    api = ApiGateway(lab.world, "fn")
     # WHEN a request comes in at t=0
     response = api.call({"q": 1})
     lab.run()
@@ -387,7 +387,7 @@ def test_api_gateway_answers_504_at_29_s_while_the_function_runs_on():
 )
 def test_api_gateway_maps_the_lambda_outcome_to_a_status(handler, reserved, status, body, reason):
     lab = world(handler=handler, reserved_concurrency=reserved)
-    api = ApiGateway(lab, "fn", integration_timeout=10)
+    api = ApiGateway(lab.world, "fn", integration_timeout=10)
     response = api.call({"q": 1})
     assert (response.status_code, response.body) == (status, body)
     (record,) = lab.trace.filter("apigw_response")
@@ -398,15 +398,15 @@ def test_api_gateway_maps_the_lambda_outcome_to_a_status(handler, reserved, stat
 def test_api_gateway_integration_timeout_range():
     lab = world(timeout=60, duration=40)
     with pytest.raises(ValidationException) as info:
-        ApiGateway(lab, "fn", integration_timeout=30)
+        ApiGateway(lab.world, "fn", integration_timeout=30)
     assert "(integration_timeout must be between 0.05 and 29, got 30;" in str(info.value)
     with pytest.raises(ValidationException) as info:
-        ApiGateway(lab, "fn", integration_timeout=0.01)
+        ApiGateway(lab.world, "fn", integration_timeout=0.01)
     assert str(info.value).endswith("(integration_timeout must be at least 0.05, got 0.01)")
     with pytest.raises(ValidationException, match="max_integration_timeout must be between 29"):
-        ApiGateway(lab, "fn", max_integration_timeout=301)
+        ApiGateway(lab.world, "fn", max_integration_timeout=301)
     # A Regional REST API whose quota was raised (since June 2024) waits for the 40 s function.
-    api = ApiGateway(lab, "fn", integration_timeout=45, max_integration_timeout=60)
+    api = ApiGateway(lab.world, "fn", integration_timeout=45, max_integration_timeout=60)
     assert api.call().status_code == 200
 
 
@@ -414,9 +414,9 @@ def test_api_gateway_integration_timeout_range():
 def test_burst_through_api_gateway_turns_throttles_into_500s():
     # GIVEN two slots of concurrency behind an API
     lab = world(reserved_concurrency=2)
-    api = ApiGateway(lab, "fn")
+    api = ApiGateway(lab.world, "fn")
     # WHEN five requests arrive at once
-    TrafficGenerator(lab, "fn", Burst(5), client=api)
+    TrafficGenerator(lab.world, "fn", Burst(5), client=api)
     lab.run()
     # THEN two are served and three refused with 500, at once
     codes = [(r["t"], r["status_code"]) for r in lab.trace.filter("apigw_response")]
@@ -426,9 +426,9 @@ def test_burst_through_api_gateway_turns_throttles_into_500s():
 def test_burst_through_a_client_retries_throttles():
     # GIVEN one slot of concurrency and a standard-mode client
     lab = world(reserved_concurrency=1)
-    client = SdkClient(lab, {"mode": "standard"})
+    client = SdkClient(lab.world, {"mode": "standard"})
     # WHEN three requests arrive at once through the client
-    gen = TrafficGenerator(lab, "fn", Burst(3), client=client)
+    gen = TrafficGenerator(lab.world, "fn", Burst(3), client=client)
     lab.run()
     # THEN the client retried some, and each call finished within 3 attempts
     done = lab.trace.filter("client_done", client=client.id)
@@ -441,11 +441,11 @@ def test_clients_must_match_the_traffic():
     lab = world()
     lab.create_function("other", echo)
     with pytest.raises(InvalidParameterValueException, match="client must front function 'fn'"):
-        TrafficGenerator(lab, "fn", Burst(1), client=ApiGateway(lab, "other"))
+        TrafficGenerator(lab.world, "fn", Burst(1), client=ApiGateway(lab.world, "other"))
     with pytest.raises(InvalidParameterValueException, match="another lab"):
-        TrafficGenerator(lab, "fn", Burst(1), client=SdkClient(world()))
+        TrafficGenerator(lab.world, "fn", Burst(1), client=SdkClient(world().world))
     with pytest.raises(InvalidParameterValueException, match="SdkClient or an ApiGateway"):
-        TrafficGenerator(lab, "fn", Burst(1), client=object())
+        TrafficGenerator(lab.world, "fn", Burst(1), client=object())
 
 
 # -- asynchronous arrivals --------------------------------------------------------
@@ -454,16 +454,16 @@ def test_event_arrivals_go_to_submit_event(monkeypatch):
     lab = world()
     submitted = []
 
-    def submit(fn, payload, source=None):
+    def submit(fn, payload, source):
         if payload["i"] == 2:
             raise RequestTooLargeException("Request must be smaller than 1048576 bytes")
         submitted.append((lab.now, fn.name, payload, source))
         return f"req-{payload['i']}"
 
-    monkeypatch.setattr(lab, "_submit_event", submit, raising=False)
+    monkeypatch.setattr(lab.world.events, "submit_payload", submit)
     # WHEN four events arrive, one a second
     gen = TrafficGenerator(
-        lab, "fn", Constant(1), payload=lambda i: {"i": i}, invocation_type="Event", count=4
+        lab.world, "fn", Constant(1), payload=lambda i: {"i": i}, invocation_type="Event", count=4
     )
     lab.run()
     # THEN three were submitted with the generator as source, and one refused
@@ -474,16 +474,14 @@ def test_event_arrivals_go_to_submit_event(monkeypatch):
     ]
     assert [r["index"] for r in lab.trace.filter("request_rejected")] == [2]
     with pytest.raises(InvalidParameterValueException, match="RequestResponse' only"):
-        TrafficGenerator(lab, "fn", Burst(1), invocation_type="Event", client=SdkClient(lab))
+        TrafficGenerator(
+            lab.world, "fn", Burst(1), invocation_type="Event", client=SdkClient(lab.world)
+        )
 
 
 def test_event_traffic_reaches_the_asynchronous_path():
     lab = world()
-    if not hasattr(lab, "_submit_event"):
-        with pytest.raises(ValidationException, match="not supported yet"):
-            TrafficGenerator(lab, "fn", Burst(1), invocation_type="Event")
-        pytest.skip("Lab._submit_event (the asynchronous path) is not there yet")
-    gen = TrafficGenerator(lab, "fn", Poisson(2), invocation_type="Event", stop=30)
+    gen = TrafficGenerator(lab.world, "fn", Poisson(2), invocation_type="Event", stop=30)
     lab.run()
     assert gen.sent > 0
     assert lab.metrics("fn")["AsyncEventsReceived"] == gen.sent
@@ -493,9 +491,11 @@ def test_event_traffic_reaches_the_asynchronous_path():
 def test_same_seed_same_trace_and_it_is_plain_json():
     def scenario() -> str:
         lab = world(11, reserved_concurrency=3, duration=ll.Exponential(2.0))
-        client = SdkClient(lab, {"mode": "standard", "read_timeout": 3})
-        TrafficGenerator(lab, "fn", Poisson(4), stop=20, client=client)
-        TrafficGenerator(lab, "fn", Poisson(1), stop=20, client=ApiGateway(lab, "fn", 2.5))
+        client = SdkClient(lab.world, {"mode": "standard", "read_timeout": 3})
+        TrafficGenerator(lab.world, "fn", Poisson(4), stop=20, client=client)
+        TrafficGenerator(
+            lab.world, "fn", Poisson(1), stop=20, client=ApiGateway(lab.world, "fn", 2.5)
+        )
         lab.run()
         return lab.trace.to_json()
 

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .clock import SimClock
+from ..clock import SimClock
+from ..compute.functions import Function, Invocation
+from ..compute.service import SERVICE_ERROR, Service, refusal_record
 from .destinations import deliver_dead_letter, deliver_record, invocation_record
-from .functions import Function, Invocation
-from .service import SERVICE_ERROR, Service, refusal_record
+from .payloads import MAX_ASYNC_REQUEST_BYTES, encode_payload
 
 __all__ = ["AsyncInvoker"]
 
@@ -51,6 +52,10 @@ class AsyncInvoker:
         # Bound once: a bound method is a new object on every attribute access.
         self._dispatch_cb = self._dispatch
         self._ended_cb = self._ended
+
+    def submit_payload(self, fn: Function, payload: Any, source: str | None = None) -> str:
+        """Accept an event whose payload is not encoded yet (checked against the 1 MB quota)."""
+        return self.submit(fn, encode_payload(payload, MAX_ASYNC_REQUEST_BYTES), source)
 
     def submit(self, fn: Function, body: str, source: str | None = None) -> str:
         """Accept an event (202) and queue it; returns its request id."""
@@ -193,7 +198,9 @@ class AsyncInvoker:
         service = self.service
         now = service.engine.now
         record = invocation_record(inv, condition, self.clock.iso(now))
-        problem = deliver_record(target, record, condition == "Success", inv.function)
+        problem = deliver_record(
+            target, record, condition == "Success", inv.function, self.submit_payload
+        )
         self._record_delivery(inv, "destination", condition, target, problem)
 
     def _dead_letter(self, inv: Invocation, condition: str) -> None:

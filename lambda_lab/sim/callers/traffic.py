@@ -30,16 +30,17 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import count as counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..config import TrafficSettings, validate
-from ..errors import InvalidParameterValueException, ServiceError
+from ...config import TrafficSettings, validate
+from ...errors import InvalidParameterValueException, ServiceError
+from ..compute.durations import ValueObject
+from ..ids import check_name
+from ..invoke.payloads import MAX_ASYNC_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES, encode_payload
+from ..invoke.sync import request_response
 from .apigateway import ApiGateway
-from .clients import SdkClient, check_name, next_name
-from .durations import ValueObject
-from .payloads import MAX_ASYNC_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES, encode_payload
-from .sync import request_response
+from .clients import SdkClient
 
-if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
-    from ..lab import Lab
+if TYPE_CHECKING:  # annotations only: parts receive the world, never import it
+    from ..world import World
 
 __all__ = ["Burst", "Constant", "Pattern", "Poisson", "Schedule", "TrafficGenerator"]
 
@@ -133,7 +134,7 @@ class TrafficGenerator:
 
     def __init__(
         self,
-        lab: Lab,
+        world: World,
         function_name: str,
         pattern: Pattern,
         payload: Any = None,
@@ -153,8 +154,8 @@ class TrafficGenerator:
                 f"pattern must be Poisson, Constant, Burst or Schedule, got {pattern!r}"
             )
         check_name(name)
-        fn = lab.get_function(function_name)
-        now = lab.engine.now
+        fn = world.registry.function(function_name)
+        now = world.engine.now
         begin = now if settings.start is None else settings.start
         if begin < now:
             raise InvalidParameterValueException(
@@ -169,7 +170,7 @@ class TrafficGenerator:
                 f"{pattern!r} never ends: give stop (a virtual time) or count"
             )
         is_event = settings.invocation_type == "Event"
-        self.lab = lab
+        self.world = world
         self.function = fn
         self.pattern = pattern
         self.invocation_type = settings.invocation_type
@@ -177,13 +178,13 @@ class TrafficGenerator:
         self.stop = settings.stop
         self.count = settings.count
         self.client = client
-        self.id = name or next_name(lab, "traffic")
+        self.id = name or world.names.next("traffic")
         self.sent = 0
         self.rejected = 0
-        self._engine = lab.engine
+        self._engine = world.engine
         self._send = self._sender(client, is_event)
         self._prepare = self._preparer(payload, is_event)
-        rng = random.Random(lab.engine.rng.getrandbits(64))
+        rng = random.Random(world.engine.rng.getrandbits(64))
         self._offsets: Iterator[float] | None = pattern.offsets(rng)
         self._schedule_next()
 
@@ -201,23 +202,24 @@ class TrafficGenerator:
         fn = self.function
         if client is None:
             if is_event:
-                return lambda payload: self.lab._submit_event(fn, payload, source=self.id)
-            service = self.lab.service
+                submit = self.world.events.submit_payload
+                return lambda payload: submit(fn, payload, self.id)
+            service = self.world.service
             return lambda body: request_response(service, fn, body, _ignore, source=self.id)
         if is_event:
             raise InvalidParameterValueException(
                 f"client applies to invocation_type='RequestResponse' only, got {client!r}"
             )
         if isinstance(client, SdkClient):
-            if client.lab is not self.lab:
+            if client.world is not self.world:
                 raise InvalidParameterValueException(f"client belongs to another lab: {client!r}")
-            return lambda body: client._start(fn, body, None)
+            return lambda body: client.send(fn, body)
         if isinstance(client, ApiGateway):
             if client.function is not fn:
                 raise InvalidParameterValueException(
                     f"client must front function {fn.name!r}, got {client!r}"
                 )
-            return lambda body: client._start(body, None)
+            return lambda body: client.send(body)
         raise InvalidParameterValueException(
             f"client must be an SdkClient or an ApiGateway, got {client!r}"
         )
@@ -257,7 +259,7 @@ class TrafficGenerator:
             self._send(self._prepare(index))
         except ServiceError as exc:  # refused before reaching the service: a 4xx to the caller
             self.rejected += 1
-            self.lab.trace.append(
+            self.world.trace.append(
                 {
                     "t": self._engine.now,
                     "kind": "request_rejected",

@@ -34,19 +34,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..config import ApiGatewaySettings, validate
-from ..errors import ValidationException
-from .clients import check_name, next_name
-from .functions import Invocation
-from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
-from .service import SERVICE_ERROR
-from .sync import InvocationResponse, request_response
+from ...config import DEFAULT_INTEGRATION_TIMEOUT, ApiGatewaySettings, validate
+from ...errors import ValidationException
+from ..compute.service import SERVICE_ERROR
+from ..ids import check_name
+from ..invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from ..invoke.sync import InvocationResponse
+from .deadline import send
 
-if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
-    from ..lab import Lab
+if TYPE_CHECKING:  # annotations only: parts receive the world, never import it
+    from ..world import World
 
 __all__ = ["ApiGateway", "ApiRequest", "ApiResponse"]
 
@@ -74,15 +73,16 @@ class ApiResponse:
 class ApiRequest:
     """One request in flight through the API, and its ``result`` once answered."""
 
-    __slots__ = ("deadline", "on_response", "request_id", "result", "start", "throttle")
+    __slots__ = ("deadline", "on_response", "request_id", "result", "start")
 
-    def __init__(self, start: float, deadline: float, on_response: Callable | None) -> None:
+    def __init__(
+        self, start: float, deadline: float, on_response: Callable | None, request_id: str
+    ) -> None:
         self.start = start
         self.deadline = deadline
         self.on_response = on_response
-        self.request_id = ""
+        self.request_id = request_id
         self.result: ApiResponse | None = None
-        self.throttle: str | None = None
 
     @property
     def done(self) -> bool:
@@ -99,11 +99,11 @@ class ApiGateway:
 
     def __init__(
         self,
-        lab: Lab,
+        world: World,
         function_name: str,
-        integration_timeout: float = 29.0,
+        integration_timeout: float = DEFAULT_INTEGRATION_TIMEOUT,
         *,
-        max_integration_timeout: float = 29.0,
+        max_integration_timeout: float = DEFAULT_INTEGRATION_TIMEOUT,
         name: str | None = None,
     ) -> None:
         settings = validate(
@@ -121,14 +121,14 @@ class ApiGateway:
                 "Regional REST API may raise max_integration_timeout through Service Quotas)"
             )
         check_name(name)
-        self.lab = lab
-        self.function = lab.get_function(function_name)
+        self.world = world
+        self.function = world.registry.function(function_name)
         self.integration_timeout = settings.integration_timeout
         self.max_integration_timeout = ceiling
-        self.id = name or next_name(lab, "api")
-        self._engine = lab.engine
-        self._service = lab.service
-        self._trace = lab.trace
+        self.id = name or world.names.next("api")
+        self._engine = world.engine
+        self._service = world.service
+        self._trace = world.trace
 
     def request(
         self, payload: Any = None, on_response: Callable[[ApiResponse], Any] | None = None
@@ -138,59 +138,44 @@ class ApiGateway:
         A payload Lambda would refuse (too large, not JSON) raises at once.
         """
         body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
-        with self.lab.runtime:  # a warm environment runs the handler right away
-            return self._start(body, on_response)
+        with self.world.runtime:  # a warm environment runs the handler right away
+            return self.send(body, on_response)
 
     def call(self, payload: Any = None) -> ApiResponse:
         """Send a request and run the lab until API Gateway answers; return the answer."""
         handle = self.request(payload)
-        self.lab._run_while(lambda: handle.result is None)
+        self.world.run_while(lambda: handle.result is None)
         return handle.result
 
-    def _start(self, body: str, on_response: Callable | None) -> ApiRequest:
-        """Send an encoded request (used by traffic generators)."""
-        engine = self._engine
-        now = engine.now
-        req = ApiRequest(now, now + self.integration_timeout, on_response)
-        record = {
-            "t": now,
-            "kind": "apigw_request",
-            "api": self.id,
-            "function": self.function.name,
-            "request_id": "",
-            "integration_timeout": self.integration_timeout,
-        }
-        self._trace.append(record)  # before the service's records of this request
-        inv = request_response(
-            self._service, self.function, body, partial(self._answered, req), source=self.id
+    def send(self, body: str, on_response: Callable | None = None) -> ApiRequest:
+        """Send an encoded request now (traffic generators use it)."""
+        now = self._engine.now
+        request_id = self._service.new_request_id()
+        req = ApiRequest(now, now + self.integration_timeout, on_response, request_id)
+        self._trace.append(  # before the service's records of this request
+            {
+                "t": now,
+                "kind": "apigw_request",
+                "api": self.id,
+                "function": self.function.name,
+                "request_id": request_id,
+                "integration_timeout": self.integration_timeout,
+            }
         )
-        req.request_id = record["request_id"] = inv.request_id
-        if req.throttle is not None:
-            why = "service_error" if req.throttle == SERVICE_ERROR else "throttle"
+        pending = send(
+            self._service,
+            self.function,
+            body,
+            request_id,
+            req.deadline,
+            lambda response: self._respond(req, *_proxy_response(response)),
+            lambda: self._respond(req, 504, {"message": TIMED_OUT}, {}, "integration_timeout"),
+            self.id,
+        )
+        if pending.refusal is not None:
+            why = "service_error" if pending.refusal == SERVICE_ERROR else "throttle"
             self._respond(req, 500, {"message": INTERNAL_ERROR}, {}, why)
-        else:
-            engine.at(req.deadline, self._timed_out, req)
         return req
-
-    def _answered(
-        self,
-        req: ApiRequest,
-        response: InvocationResponse | None,
-        reason: str | None,
-        inv: Invocation,
-    ) -> None:
-        if req.result is not None:
-            return  # API Gateway already answered 504; the function ran on regardless
-        if reason is not None:
-            req.throttle = reason  # answered inside request_response; _start responds
-            return
-        if self._engine.now >= req.deadline:
-            return  # the integration timeout fires at this same instant
-        self._respond(req, *_proxy_response(response))
-
-    def _timed_out(self, req: ApiRequest) -> None:
-        if req.result is None:
-            self._respond(req, 504, {"message": TIMED_OUT}, {}, "integration_timeout")
 
     def _respond(
         self, req: ApiRequest, status: int, body: Any, headers: dict, reason: str | None

@@ -21,15 +21,17 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ...errors import InvalidParameterValueException
+from ..engine import Engine
+from ..fastjson import loads
+from ..ids import new_uuid
+from ..trace.trace import Trace
 from .context import LambdaContext
-from .engine import Engine
-from .fastjson import loads
-from .functions import Environment, Function, Invocation, billed_ms, new_uuid
+from .functions import Environment, Function, Invocation, billed_ms
 from .records import ErrorInfo
 from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, Runtime
-from .trace import Trace
 
-__all__ = ["SERVICE_ERROR", "Service", "refusal_record"]
+__all__ = ["RESERVED_MINIMUM_UNRESERVED", "SERVICE_ERROR", "Service", "refusal_record"]
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
@@ -37,6 +39,8 @@ ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 SCALING_LIMIT = "FunctionInvocationRateLimitExceeded"
 #: What ``start`` returns when the service itself failed (HTTP 500), not a throttle.
 SERVICE_ERROR = "ServiceException"
+#: Reservations may never leave the account less unreserved concurrency than this.
+RESERVED_MINIMUM_UNRESERVED = 100
 
 
 def refusal_record(now: float, fn: Function, request_id: str, reason: str) -> dict[str, Any]:
@@ -68,7 +72,6 @@ class Service:
         self.engine = engine
         self.trace = trace
         self.runtime = runtime
-        self.functions: dict[str, Function] = {}
         self.concurrent_executions = concurrent_executions
         self.reserved_total = 0
         self.unreserved_busy = 0
@@ -91,7 +94,30 @@ class Service:
 
     @property
     def unreserved_limit(self) -> int:
+        """Concurrency left to functions without a reservation."""
         return self.concurrent_executions - self.reserved_total
+
+    # -- reserved concurrency ---------------------------------------------
+    def check_reservation(self, value: int, previous: int) -> None:
+        """Refuse a reservation that would leave under 100 unreserved (AWS's rule)."""
+        available = self.concurrent_executions - self.reserved_total + previous
+        if value > available - RESERVED_MINIMUM_UNRESERVED:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of "
+                f"[{RESERVED_MINIMUM_UNRESERVED}]. (reserved_concurrent_executions must be "
+                f"between 0 and {available - RESERVED_MINIMUM_UNRESERVED}, got {value})"
+            )
+
+    def set_reservation(self, fn: Function, value: int | None) -> None:
+        """Reserve ``value`` for ``fn`` (None: share the unreserved pool again)."""
+        # Move the function's running invocations between the pools they count against.
+        if fn.reserved_concurrency is None and value is not None:
+            self.unreserved_busy -= fn.busy
+        elif fn.reserved_concurrency is not None and value is None:
+            self.unreserved_busy += fn.busy
+        self.reserved_total += (value or 0) - (fn.reserved_concurrency or 0)
+        fn.reserved_concurrency = value
 
     # -- the way into a handler -------------------------------------------
     # start -> (init phase) -> invoke phase -> end is the simulator's hot path:

@@ -35,44 +35,29 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
-from ..config import ClientConfig, validate
-from ..errors import (
+from ...config import ClientConfig, validate
+from ...errors import (
     InvalidParameterValueException,
     LambdaLabError,
     ServiceException,
     TooManyRequestsException,
 )
-from .functions import Function, Invocation
-from .payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
-from .service import SERVICE_ERROR
-from .sync import InvocationResponse, request_response
+from ..compute.functions import Function
+from ..compute.service import SERVICE_ERROR
+from ..ids import check_name
+from ..invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
+from ..invoke.sync import InvocationResponse
+from .deadline import Pending, send
 
-if TYPE_CHECKING:  # only for annotations: sim/ never imports the facade at run time
-    from ..lab import Lab
+if TYPE_CHECKING:  # annotations only: parts receive the world, never import it
+    from ..world import World
 
-__all__ = ["ClientCall", "ClientResult", "ReadTimeoutError", "SdkClient"]
+__all__ = ["STANDARD_MAX_BACKOFF", "ClientCall", "ClientResult", "ReadTimeoutError", "SdkClient"]
 
 #: botocore's standard mode caps each delay at 20 s.
 STANDARD_MAX_BACKOFF = 20.0
-
-_NAMES: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
-
-
-def next_name(lab: Lab, prefix: str) -> str:
-    """``prefix-1``, ``prefix-2``, ... counted per lab, so the same script names alike."""
-    counters = _NAMES.setdefault(lab, {})
-    counters[prefix] = number = counters.get(prefix, 0) + 1
-    return f"{prefix}-{number}"
-
-
-def check_name(name: Any) -> None:
-    """Reject a name that would not read well in a trace record."""
-    if name is not None and (not isinstance(name, str) or not name):
-        raise InvalidParameterValueException(f"name must be a non-empty string, got {name!r}")
 
 
 class ReadTimeoutError(LambdaLabError, TimeoutError):
@@ -130,14 +115,12 @@ class ClientCall:
     __slots__ = (
         "attempt",
         "body",
-        "deadline",
         "function",
         "on_done",
+        "pending",
         "request_ids",
         "result",
         "start",
-        "throttle",
-        "waiting",
     )
 
     def __init__(
@@ -148,11 +131,10 @@ class ClientCall:
         self.on_done = on_done
         self.start = start
         self.attempt = 0
-        self.deadline = 0.0
         self.request_ids: list[str] = []
         self.result: ClientResult | None = None
-        self.throttle: str | None = None
-        self.waiting = False
+        #: The current attempt, waiting for its answer until the read timeout.
+        self.pending: Pending | None = None
 
     @property
     def done(self) -> bool:
@@ -174,7 +156,7 @@ class SdkClient:
 
     def __init__(
         self,
-        lab: Lab,
+        world: World,
         config: ClientConfig | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
@@ -193,18 +175,18 @@ class SdkClient:
                 f"mode 'none' makes exactly 1 attempt, got total attempts {attempts!r}"
             )
         check_name(name)
-        self.lab = lab
+        self.world = world
         self.config = config
         self.max_attempts = attempts
         self.read_timeout = config.read_timeout
-        self.id = name or next_name(lab, "client")
-        self._engine = lab.engine
-        self._service = lab.service
-        self._trace = lab.trace
-        # A stream of its own, seeded from the lab's: the jitter is reproducible
+        self.id = name or world.names.next("client")
+        self._engine = world.engine
+        self._service = world.service
+        self._trace = world.trace
+        # A stream of its own, seeded from the world's: the jitter is reproducible
         # and does not shift when other parts of the world draw more or fewer numbers.
-        self._rng = random.Random(lab.engine.rng.getrandbits(64))
-        self._endpoint = f"https://lambda.{lab.config.region}.amazonaws.com/2015-03-31/functions"
+        self._rng = random.Random(world.engine.rng.getrandbits(64))
+        self._endpoint = f"https://lambda.{world.region}.amazonaws.com/2015-03-31/functions"
 
     # -- the public calls --------------------------------------------------
     def invoke(
@@ -220,10 +202,10 @@ class SdkClient:
         requests (unknown function, payload too large) raise at once and are
         not retried, as botocore does with 4xx errors.
         """
-        fn = self.lab.get_function(function_name)
+        fn = self.world.registry.function(function_name)
         body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
-        with self.lab.runtime:  # a warm environment runs the handler right away
-            return self._start(fn, body, on_done)
+        with self.world.runtime:  # a warm environment runs the handler right away
+            return self.send(fn, body, on_done)
 
     def call(self, function_name: str, payload: Any = None) -> ClientResult:
         """Invoke and run the lab until the final outcome exists; return it.
@@ -233,69 +215,47 @@ class SdkClient:
         attempts are returned (``outcome``, ``error``), not raised.
         """
         handle = self.invoke(function_name, payload)
-        self.lab._run_while(lambda: handle.result is None)
+        self.world.run_while(lambda: handle.result is None)
         return handle.result
 
-    # -- attempts ----------------------------------------------------------
-    def _start(self, fn: Function, body: str, on_done: Callable | None) -> ClientCall:
-        """Begin a call whose function is resolved and body encoded (used by traffic)."""
+    def send(self, fn: Function, body: str, on_done: Callable | None = None) -> ClientCall:
+        """Begin a call whose function is resolved and body encoded (traffic uses it)."""
         call = ClientCall(fn, body, on_done, self._engine.now)
         self._attempt(call)
         return call
 
+    # -- attempts ----------------------------------------------------------
     def _attempt(self, call: ClientCall) -> None:
-        engine = self._engine
-        now = engine.now
+        now = self._engine.now
         call.attempt += 1
-        call.waiting = True
-        call.throttle = None
-        call.deadline = now + self.read_timeout
-        record = {
-            "t": now,
-            "kind": "client_request",
-            "client": self.id,
-            "function": call.function.name,
-            "attempt": call.attempt,
-            "request_id": "",
-        }
-        self._trace.append(record)  # before the service's records of this attempt
-        answered = partial(self._answered, call, call.attempt)
-        inv = request_response(self._service, call.function, call.body, answered, source=self.id)
-        record["request_id"] = inv.request_id
-        call.request_ids.append(inv.request_id)
-        if call.throttle is not None:
-            call.waiting = False
-            refusal = "service_error" if call.throttle == SERVICE_ERROR else "throttle"
-            self._failed(call, refusal, inv.request_id)
-        else:
-            engine.at(call.deadline, self._timed_out, (call, call.attempt))
+        attempt = call.attempt
+        request_id = self._service.new_request_id()
+        call.request_ids.append(request_id)
+        self._trace.append(  # before the service's records of this attempt
+            {
+                "t": now,
+                "kind": "client_request",
+                "client": self.id,
+                "function": call.function.name,
+                "attempt": attempt,
+                "request_id": request_id,
+            }
+        )
+        call.pending = pending = send(
+            self._service,
+            call.function,
+            call.body,
+            request_id,
+            now + self.read_timeout,
+            lambda response: self._finish(call, "response", response, None),
+            lambda: self._timed_out(call, attempt, request_id),
+            self.id,
+        )
+        if pending.refusal is not None:
+            refusal = "service_error" if pending.refusal == SERVICE_ERROR else "throttle"
+            self._failed(call, refusal, request_id)
 
-    def _answered(
-        self,
-        call: ClientCall,
-        attempt: int,
-        response: InvocationResponse | None,
-        reason: str | None,
-        inv: Invocation,
-    ) -> None:
-        if attempt != call.attempt or not call.waiting:
-            return  # an abandoned attempt finished: nobody is listening any more
-        if reason is not None:
-            # Throttles answer inside request_response, before _attempt knows the
-            # request id; _attempt handles them once it returns.
-            call.throttle = reason
-            return
-        if self._engine.now >= call.deadline:
-            return  # too late by a hair: the read timeout fires at this same instant
-        call.waiting = False
-        self._finish(call, "response", response, None)
-
-    def _timed_out(self, arg: tuple[ClientCall, int]) -> None:
-        call, attempt = arg
-        if attempt != call.attempt or not call.waiting:
-            return  # answered in time (the engine has no cancel; stale timers are no-ops)
-        call.waiting = False
-        request_id = call.request_ids[-1]
+    def _timed_out(self, call: ClientCall, attempt: int, request_id: str) -> None:
         self._trace.append(
             {
                 "t": self._engine.now,
@@ -328,7 +288,7 @@ class SdkClient:
             )
             self._engine.schedule(delay, self._attempt, call)
         elif reason == "throttle":
-            error = TooManyRequestsException("Rate Exceeded.", reason=call.throttle)
+            error = TooManyRequestsException("Rate Exceeded.", reason=call.pending.refusal)
             self._finish(call, "throttled", None, error)
         elif reason == "service_error":
             error = ServiceException("An error occurred (ServiceException) when calling Invoke.")

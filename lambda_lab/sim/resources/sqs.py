@@ -9,10 +9,13 @@ queue after ``maxReceiveCount`` receives.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidParameterValueException, ResourceNotFoundException
-from .targets import Resource, World, decode
+from ...errors import InvalidParameterValueException, ResourceNotFoundException
+from .base import Resource, decode
+
+if TYPE_CHECKING:
+    from ..world import World
 
 __all__ = ["SQS_MAX_BYTES", "Message", "Queue"]
 
@@ -113,7 +116,7 @@ class Queue(Resource):
                 f"One or more parameters are invalid. Reason: Message must be shorter than "
                 f"{SQS_MAX_BYTES} bytes. (message_body is {size} bytes)"
             )
-        world = self._world
+        world = self.world
         now = world.engine.now
         message = Message(world.new_id(), message_body, dict(message_attributes or {}), now)
         message.attributes = {
@@ -134,7 +137,7 @@ class Queue(Resource):
             raise InvalidParameterValueException(
                 f"max_number_of_messages must be between 1 and 10, got {max_number_of_messages!r}"
             )
-        world = self._world
+        world = self.world
         now = world.engine.now
         hide = self.visibility_timeout if visibility_timeout is None else visibility_timeout
         out = []
@@ -167,7 +170,7 @@ class Queue(Resource):
         del self._messages[message.message_id]
         dlq = self.dead_letter_queue
         assert dlq is not None
-        message.visible_at = self._world.engine.now
+        message.visible_at = self.world.engine.now
         dlq._messages[message.message_id] = message  # keeps MessageId and body, adds nothing
 
     def delete_message(self, receipt_handle: str) -> None:
@@ -195,12 +198,12 @@ class Queue(Resource):
 
     @property
     def approximate_number_of_messages(self) -> int:
-        now = self._world.engine.now
+        now = self.world.engine.now
         return sum(1 for m in self._messages.values() if m.visible_at <= now)
 
     @property
     def approximate_number_of_messages_not_visible(self) -> int:
-        now = self._world.engine.now
+        now = self.world.engine.now
         return sum(1 for m in self._messages.values() if m.visible_at > now)
 
     def __len__(self) -> int:

@@ -11,11 +11,15 @@ of 0.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from .functions import Function, Invocation
-from .sqs import Queue
-from .targets import Bucket, EventBus, Resource, Topic
+from ..compute.functions import Function, Invocation
+from ..resources.base import Resource
+from ..resources.eventbridge import EventBus
+from ..resources.s3 import Bucket
+from ..resources.sns import Topic
+from ..resources.sqs import Queue
 
 __all__ = ["deliver_dead_letter", "deliver_record", "invocation_record"]
 
@@ -48,9 +52,17 @@ def invocation_record(inv: Invocation, condition: str, timestamp: str) -> dict[s
 
 
 def deliver_record(
-    target: Resource | Function, record: dict[str, Any], success: bool, function: Function
+    target: Resource | Function,
+    record: dict[str, Any],
+    success: bool,
+    function: Function,
+    submit_event: Callable[[Function, str, str], Any],
 ) -> str | None:
-    """Send ``record`` to ``target``; returns None, or why delivery failed."""
+    """Send ``record`` to ``target``; returns None, or why delivery failed.
+
+    ``submit_event(function, body, source)`` queues an asynchronous event, for
+    a function destination.
+    """
     body = json.dumps(record)
     limit = getattr(target, "max_message_bytes", None)
     if limit is not None and len(body.encode("utf-8")) > limit:
@@ -67,7 +79,7 @@ def deliver_record(
             [target.arn, function.qualified_arn],
         )
     elif isinstance(target, Bucket):
-        world = target._world
+        world = target.world
         when = world.iso(world.engine.now)  # 2026-01-01T00:01:02.345Z
         day = when[:10].replace("-", "/")
         stamp = when[:19].replace(":", ".")
@@ -75,7 +87,7 @@ def deliver_record(
         target.put_object(key, body)
     else:  # a function: invoked asynchronously with the record as its event
         try:
-            function.invoke_async(target.name, body, function.arn)
+            submit_event(target, body, function.arn)
         except Exception as exc:  # e.g. the record is over the async payload quota
             return str(exc)
     return None

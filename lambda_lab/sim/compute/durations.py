@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import InvalidParameterValueException
+from ...errors import InvalidParameterValueException
 
 __all__ = [
     "Distribution",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import InvalidRequestContentException, RequestTooLargeException
-from .fastjson import dumps
+from ...errors import InvalidRequestContentException, RequestTooLargeException
+from ..fastjson import dumps
 
 __all__ = ["MAX_ASYNC_REQUEST_BYTES", "MAX_SYNC_REQUEST_BYTES", "encode_payload"]
 

@@ -36,8 +36,8 @@ from typing import Any
 
 import time_machine
 
-from .clock import SimClock
-from .fastjson import dumps
+from ..clock import SimClock
+from ..fastjson import dumps
 from .records import EXIT_ERROR, EXIT_MESSAGE, ErrorInfo
 
 __all__ = ["ERROR", "INIT_HUNG", "MAX_RESPONSE_BYTES", "OK", "TIMEOUT", "Runtime"]

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .fastjson import loads
-from .records import timeout_payload
+from ...errors import InvalidParameterValueException
+from ..fastjson import loads
+from .records import MODULE_PATH, timeout_payload
 from .runtime import ERROR, OK, TIMEOUT
 
-__all__ = ["Environment", "Function", "Invocation", "billed_ms", "new_uuid"]
-
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-def new_uuid(rng) -> str:
-    """A version-4 UUID string drawn from ``rng`` (seeded, so runs repeat)."""
-    h = ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16, "big").hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+__all__ = [
+    "Environment",
+    "Function",
+    "Invocation",
+    "billed_ms",
+    "check_code",
+    "check_handler",
+    "environment_variables",
+]
 
 
 def billed_ms(seconds: float) -> int:
@@ -71,8 +72,6 @@ class Function:
 
     kind = "lambda"
     fifo = False
-    #: Set by the lab: ``invoke_async(function_name, body, source)``, for destinations.
-    invoke_async: Callable[[str, str, str], Any]
 
     def __init__(
         self,
@@ -93,7 +92,7 @@ class Function:
         self.qualified_arn = arn + ":$LATEST"
         self.handler = handler
         self.code = code
-        self._compiled = compile(code, "/var/task/lambda_function.py", "exec") if code else None
+        self._compiled = compile(code, MODULE_PATH, "exec") if code else None
         self.timeout = timeout
         self.memory_size = memory_size
         self.reserved_concurrency = reserved_concurrency
@@ -206,3 +205,51 @@ class Invocation:
     @property
     def billed_duration_ms(self) -> int:
         return billed_ms(self.duration + self.init_duration)
+
+
+def check_handler(handler: Any, code: str | None) -> None:
+    """Refuse a handler Lambda could not call: ``(event, context)``, or a name with code."""
+    if code is not None:
+        if not isinstance(handler, str) or not handler:
+            raise InvalidParameterValueException(
+                f"with code, handler must name the handler function, got {handler!r}"
+            )
+        return
+    if not callable(handler):
+        raise InvalidParameterValueException(
+            f"handler must be a callable taking (event, context), got {handler!r}"
+        )
+    try:
+        inspect.signature(handler).bind(None, None)
+    except TypeError:
+        raise InvalidParameterValueException(
+            f"handler must accept two arguments (event, context), got {handler!r}"
+        ) from None
+    except ValueError:  # some builtins have no signature: let them be
+        pass
+
+
+def environment_variables(environment: dict[str, Any] | None) -> dict[str, str]:
+    """``{"Variables": {...}}`` or a plain mapping of names to strings, checked."""
+    if environment is None:
+        return {}
+    variables = environment.get("Variables", environment)
+    if not isinstance(variables, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
+    ):
+        raise InvalidParameterValueException(
+            f"environment must map variable names to strings, got {environment!r}"
+        )
+    return dict(variables)
+
+
+def check_code(code: str | None) -> None:
+    """Refuse module source that does not compile, naming the line."""
+    if code is None:
+        return
+    try:
+        compile(code, MODULE_PATH, "exec")
+    except SyntaxError as exc:
+        raise InvalidParameterValueException(
+            f"code does not compile: {exc.msg} (line {exc.lineno})"
+        ) from None

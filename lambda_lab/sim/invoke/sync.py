@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .functions import Function, Invocation
-from .service import Service, refusal_record
+from ...errors import ServiceException, TooManyRequestsException
+from ..compute.functions import Function, Invocation
+from ..compute.runtime import Runtime
+from ..compute.service import SERVICE_ERROR, Service, refusal_record
 
-__all__ = ["InvocationResponse", "request_response"]
+__all__ = ["InvocationResponse", "invoke_and_wait", "request_response"]
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,15 @@ def request_response(
     on_response: Callable[[InvocationResponse | None, str | None, Invocation], Any],
     *,
     source: str | None = None,
+    request_id: str | None = None,
 ) -> Invocation:
     """Invoke ``fn`` synchronously now; ``on_response(response, throttle_reason, inv)``.
 
     Exactly one of ``response`` / ``throttle_reason`` is set; the reason is
     ``SERVICE_ERROR`` when the service failed with 500 rather than throttling.
     The callback runs when the attempt ends (or at once when refused).
+    ``request_id`` is the id to use, when the caller drew it beforehand to
+    name it in a record of its own.
     """
     engine = service.engine
     now = engine.now
@@ -114,7 +119,9 @@ def request_response(
         )
         on_response(response, None, inv)
 
-    inv = Invocation(fn, body, service.new_request_id(), "RequestResponse", ended, now)
+    if request_id is None:
+        request_id = service.new_request_id()
+    inv = Invocation(fn, body, request_id, "RequestResponse", ended, now)
     record = {
         "t": now,
         "kind": "invoke",
@@ -132,3 +139,33 @@ def request_response(
         append(refusal_record(now, fn, inv.request_id, reason))
         on_response(None, reason, inv)
     return inv
+
+
+def invoke_and_wait(
+    service: Service, runtime: Runtime, fn: Function, body: str
+) -> InvocationResponse:
+    """Invoke ``fn`` synchronously and run the world until the response exists.
+
+    Called from a running handler (a nested invoke), the world first catches
+    up with the handler's own clock, and the handler then waits, in virtual
+    time, for the response: the wait counts in its duration.  A throttle
+    raises ``TooManyRequestsException`` (429), a service error
+    ``ServiceException`` (500).
+    """
+    engine = service.engine
+    box: list = []
+    with runtime:
+        nested = runtime.in_handler()
+        if nested:
+            called_at = runtime.now()
+            engine.run(until=called_at)
+        request_response(service, fn, body, lambda *result: box.append(result))
+        engine.run_while(lambda: not box)
+        if nested:
+            runtime.advance(engine.now - called_at)
+    response, reason, _ = box[0]
+    if reason == SERVICE_ERROR:
+        raise ServiceException("An error occurred (ServiceException) when calling Invoke.")
+    if reason is not None:
+        raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+    return response

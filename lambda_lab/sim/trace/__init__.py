@@ -1,0 +1,1 @@
+"""The trace: records of what happened, their declared kinds, and metrics."""
