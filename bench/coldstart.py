@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = lab.trace.filter(kind="attempt_started")
     requests = len(lab.trace.filter(kind="invoke"))
     cold = sum(1 for r in started if r["cold"]) / len(started) if started else 0.0
-    environments = metrics["Environments"]
+    ours = lab.simulation_metrics("f")
+    environments = ours["environments"]
     reference = replay(lab_inputs(lab), args.seconds)
     # M/G/inf: busy = arrival rate x mean busy time per request (Init too, when cold).
     expected_busy = ARRIVAL_RATE * (MEAN_DURATION + cold * INIT_DURATION)
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"attempts started            {len(started):,}")
     print(f"throttles                   {metrics['Throttles']:,}")
     print(f"errors (incl. timeouts)     {metrics['Errors']:,}")
-    print(f"cold-start probability      {cold:.5f} ({metrics['ColdStarts']:,} cold)")
+    print(f"cold-start probability      {cold:.5f} ({ours['cold_starts']:,} cold)")
     print(f"peak concurrency            {metrics['ConcurrentExecutions']}")
     print(
         f"mean environments           total {environments['total']:.4f}, "

@@ -49,7 +49,7 @@ from .sim.resources.eventbridge import EventBus
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
 from .sim.resources.sqs import Queue
-from .sim.trace.metrics import function_metrics
+from .sim.trace.metrics import function_metrics, simulation_metrics
 from .sim.world import World
 
 __all__ = ["Lab"]
@@ -455,9 +455,28 @@ class Lab:
 
     # -- observing -------------------------------------------------------------
     def metrics(self, function_name: str) -> dict[str, Any]:
-        """CloudWatch-named metrics of a function, derived from the trace."""
+        """CloudWatch's metrics of a function (``AWS/Lambda``), derived from the trace.
+
+        Only metrics CloudWatch really publishes, under its names and units:
+        ``Invocations``, ``Errors``, ``Throttles``, ``Duration`` (ms: Average,
+        Minimum, Maximum, p50, p99), ``ConcurrentExecutions`` (the peak) and,
+        for asynchronous use, ``AsyncEventsReceived``, ``AsyncEventAge``,
+        ``AsyncEventsDropped``, ``DestinationDeliveryFailures`` and
+        ``DeadLetterErrors``.  The simulator's own figures are in
+        :meth:`simulation_metrics`.
+        """
         fn = self.get_function(function_name)
         return function_metrics(self.trace, fn.name, self.engine.now)
+
+    def simulation_metrics(self, function_name: str) -> dict[str, Any]:
+        """lambda_lab's own figures, which CloudWatch does not publish.
+
+        ``cold_starts`` (new execution environments) and ``environments``:
+        time averages of environments in existence (``total``), ``busy`` and
+        ``idle`` since the lab started.
+        """
+        fn = self.get_function(function_name)
+        return simulation_metrics(self.trace, fn.name, self.engine.now)
 
     def __repr__(self) -> str:
         return (

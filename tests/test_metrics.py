@@ -30,7 +30,7 @@ def test_invocations_count_function_errors_and_timeouts_too(lab):
     assert metrics["Invocations"] == 4
     assert metrics["Errors"] == 2
     assert metrics["Throttles"] == 0
-    assert metrics["ColdStarts"] == 1
+    assert lab.simulation_metrics("f")["cold_starts"] == 1
 
 
 def test_throttles_are_not_invocations_or_errors(lab, caller):
@@ -80,7 +80,7 @@ def test_environments_are_time_averaged():
     # WHEN observed over 100 s
     lab.run(until=100)
     # THEN the environment existed 60.75 s of 100, busy 0.75 s of them
-    environments = lab.metrics("f")["Environments"]
+    environments = lab.simulation_metrics("f")["environments"]
     assert environments["total"] == pytest.approx(0.6075)
     assert environments["busy"] == pytest.approx(0.0075)
     assert environments["idle"] == pytest.approx(0.6)
@@ -93,7 +93,7 @@ def test_two_environments_average_over_their_lifetimes():
     caller.at(0.0, "f", {"d": 2})  # env-1 lives 0..12
     caller.at(0.0, "f", {"d": 4})  # env-2 lives 0..14
     lab.run(until=20)
-    environments = lab.metrics("f")["Environments"]
+    environments = lab.simulation_metrics("f")["environments"]
     assert environments["total"] == pytest.approx((12 + 14) / 20)
     assert environments["busy"] == pytest.approx((2 + 4) / 20)
 
@@ -107,9 +107,36 @@ def test_metrics_belong_to_one_function(lab):
     a, b = lab.metrics("a"), lab.metrics("b")
     assert (a["Invocations"], a["Throttles"]) == (1, 0)
     assert (b["Invocations"], b["Throttles"], b["ConcurrentExecutions"]) == (0, 1, 0)
-    assert b["Environments"] == {"total": 0.0, "busy": 0.0, "idle": 0.0}
+    assert lab.simulation_metrics("b")["environments"] == {"total": 0.0, "busy": 0.0, "idle": 0.0}
 
 
 def test_metrics_of_an_unknown_function_are_not_found(lab):
     with pytest.raises(ll.ResourceNotFoundException):
         lab.metrics("nope")
+
+
+def test_metrics_hold_only_what_cloudwatch_publishes_and_ours_are_apart(lab):
+    # GIVEN a function invoked synchronously and asynchronously
+    lab.create_function("f", fails_on, duration=1 / 3)
+    lab.invoke("f")
+    lab.invoke("f", invocation_type="Event")
+    lab.settle()
+    # WHEN both views are read
+    metrics, ours = lab.metrics("f"), lab.simulation_metrics("f")
+    # THEN lab.metrics has CloudWatch's names only, and lambda_lab's figures are apart
+    assert set(metrics) == {
+        "Invocations",
+        "Errors",
+        "Throttles",
+        "Duration",
+        "ConcurrentExecutions",
+        "AsyncEventsReceived",
+        "AsyncEventAge",
+        "AsyncEventsDropped",
+        "DestinationDeliveryFailures",
+        "DeadLetterErrors",
+    }
+    assert set(ours) == {"cold_starts", "environments"}
+    # AND what is shown is rounded: milliseconds to 0.01, as REPORT lines show them
+    assert metrics["Duration"]["Average"] == 333.33
+    assert metrics["Duration"]["p99"] == 333.33

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["function_metrics"]
+__all__ = ["MEAN_DIGITS", "function_metrics", "simulation_metrics"]
+
+#: Decimals kept in time-averaged environment counts.
+MEAN_DIGITS = 4
+
+
+def _ms(value: float) -> float:
+    """Milliseconds to 0.01 ms, the precision of Lambda's REPORT lines."""
+    return round(value, 2)
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -21,19 +29,8 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def function_metrics(
-    records: Iterable[dict[str, Any]], function: str, end_time: float
-) -> dict[str, Any]:
-    """CloudWatch-named metrics of one function, derived from trace records.
-
-    Units are CloudWatch's: ``Duration`` and ``AsyncEventAge`` in
-    milliseconds, the rest counts.  ``Invocations`` counts attempts that ran
-    (including function errors); throttled requests count only in
-    ``Throttles``.  ``ConcurrentExecutions`` is the peak.  ``ColdStarts``
-    counts new execution environments.  ``Environments`` holds time averages
-    over ``[0, end_time]`` of environments in existence, busy (initialising
-    or running) and idle.
-    """
+def _tally(records: Iterable[dict[str, Any]], function: str, end_time: float) -> dict[str, Any]:
+    """One pass over the trace: both the CloudWatch metrics and our own."""
     invocations = errors = throttles = cold = 0
     durations: list[float] = []
     total = busy = peak_busy = 0
@@ -88,18 +85,20 @@ def function_metrics(
         "Errors": errors,
         "Throttles": throttles,
         "Duration": {
-            "Average": sum(durations) / len(durations) if durations else 0.0,
-            "Minimum": durations[0] if durations else 0.0,
-            "Maximum": durations[-1] if durations else 0.0,
-            "p50": _percentile(durations, 50),
-            "p99": _percentile(durations, 99),
+            "Average": _ms(sum(durations) / len(durations) if durations else 0.0),
+            "Minimum": _ms(durations[0] if durations else 0.0),
+            "Maximum": _ms(durations[-1] if durations else 0.0),
+            "p50": _ms(_percentile(durations, 50)),
+            "p99": _ms(_percentile(durations, 99)),
         },
         "ConcurrentExecutions": peak_busy,
-        "ColdStarts": cold,
-        "Environments": {
-            "total": mean_total,
-            "busy": mean_busy,
-            "idle": mean_total - mean_busy,
+    }
+    ours = {
+        "cold_starts": cold,
+        "environments": {
+            "total": round(mean_total, MEAN_DIGITS),
+            "busy": round(mean_busy, MEAN_DIGITS),
+            "idle": round(mean_total - mean_busy, MEAN_DIGITS),
         },
     }
     if async_received or event_ages:
@@ -107,12 +106,43 @@ def function_metrics(
             {
                 "AsyncEventsReceived": async_received,
                 "AsyncEventAge": {
-                    "Average": 1000 * sum(event_ages) / len(event_ages) if event_ages else 0.0,
-                    "Maximum": 1000 * max(event_ages) if event_ages else 0.0,
+                    "Average": _ms(1000 * sum(event_ages) / len(event_ages) if event_ages else 0.0),
+                    "Maximum": _ms(1000 * max(event_ages) if event_ages else 0.0),
                 },
                 "AsyncEventsDropped": async_dropped,
                 "DestinationDeliveryFailures": dest_failures,
                 "DeadLetterErrors": dlq_errors,
             }
         )
-    return metrics
+    return {"cloudwatch": metrics, "simulation": ours}
+
+
+def function_metrics(
+    records: Iterable[dict[str, Any]], function: str, end_time: float
+) -> dict[str, Any]:
+    """CloudWatch's metrics of one function (namespace ``AWS/Lambda``), from the trace.
+
+    Only metrics CloudWatch really has, under its names and units:
+    ``Invocations`` counts attempts that ran (function errors included);
+    throttled requests count only in ``Throttles``; ``Duration`` is in
+    milliseconds (rounded to 0.01 ms, as REPORT lines show it) with the
+    statistics ``Average``, ``Minimum``, ``Maximum``, ``p50`` and ``p99``;
+    ``ConcurrentExecutions`` is the peak.  Functions invoked asynchronously
+    also get ``AsyncEventsReceived``, ``AsyncEventAge`` (ms),
+    ``AsyncEventsDropped``, ``DestinationDeliveryFailures`` and
+    ``DeadLetterErrors``.
+    """
+    return _tally(records, function, end_time)["cloudwatch"]
+
+
+def simulation_metrics(
+    records: Iterable[dict[str, Any]], function: str, end_time: float
+) -> dict[str, Any]:
+    """lambda_lab's own figures of one function, which CloudWatch does not publish.
+
+    ``cold_starts`` counts new execution environments; ``environments``
+    holds time averages over ``[0, end_time]`` of environments in existence
+    (``total``), ``busy`` (initialising or running) and ``idle``, rounded to
+    4 decimals.
+    """
+    return _tally(records, function, end_time)["simulation"]
