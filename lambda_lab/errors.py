@@ -18,6 +18,7 @@ __all__ = [
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "LambdaLabError",
+    "ParamValidationError",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
@@ -30,6 +31,26 @@ __all__ = [
 
 class LambdaLabError(Exception):
     """Base class of every error lambda_lab raises on purpose."""
+
+
+class ParamValidationError(LambdaLabError, ValueError):
+    """botocore's ``ParamValidationError``: a parameter of the wrong type.
+
+    boto3 checks types on the client, before any request is sent, so this
+    error has no HTTP status and no ``response``.  ``report`` holds one line
+    per bad parameter, as botocore writes it, each followed by our plain form
+    (field, value and allowed range).
+    """
+
+    code = "ParamValidationError"
+
+    def __init__(self, report: str) -> None:
+        super().__init__(f"Parameter validation failed:\n{report}")
+        self.report = report
+        self.message = str(self)
+
+    def __reduce__(self):  # pickle by the constructor's argument, not the message
+        return (type(self), (self.report,))
 
 
 class ServiceError(LambdaLabError):

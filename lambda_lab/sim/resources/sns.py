@@ -30,10 +30,15 @@ class Topic(Resource):
         self.published: list[dict[str, Any]] = []
 
     def subscribe(self, endpoint: Any, raw_message_delivery: bool = False) -> str:
-        """Subscribe a queue or a function; returns the subscription ARN."""
+        """Subscribe a queue or a function, given as the object or its ARN.
+
+        Returns the subscription ARN.
+        """
+        if isinstance(endpoint, str) or hasattr(endpoint, "arn"):
+            endpoint = self.world.registry.resolve(endpoint, "endpoint")
         if getattr(endpoint, "kind", None) not in ("sqs", "lambda"):
             raise InvalidParameterValueException(
-                f"endpoint must be a Queue or a Function of this lab, got {endpoint!r}"
+                f"endpoint must be a Queue or a Function of this lab (or its ARN), got {endpoint!r}"
             )
         arn = f"{self.arn}:{self.world.new_id()}"
         self.subscriptions.append((endpoint, raw_message_delivery, arn))

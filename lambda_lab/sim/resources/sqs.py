@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from ...config import DEFAULT_MESSAGE_RETENTION_PERIOD, DEFAULT_VISIBILITY_TIMEOUT
 from ...errors import InvalidParameterValueException, ResourceNotFoundException
 from .base import Resource, decode
 
@@ -84,8 +85,8 @@ class Queue(Resource):
         name: str,
         world: World,
         *,
-        visibility_timeout: int = 30,
-        message_retention_period: int = 345600,
+        visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT,
+        message_retention_period: int = DEFAULT_MESSAGE_RETENTION_PERIOD,
         redrive_policy: dict | None = None,
     ) -> None:
         arn = f"arn:aws:sqs:{world.region}:{world.account_id}:{name}"
@@ -139,6 +140,7 @@ class Queue(Resource):
             )
         world = self.world
         now = world.engine.now
+        self._expire()
         hide = self.visibility_timeout if visibility_timeout is None else visibility_timeout
         out = []
         for message in list(self._messages.values()):
@@ -170,11 +172,24 @@ class Queue(Resource):
         del self._messages[message.message_id]
         dlq = self.dead_letter_queue
         assert dlq is not None
+        # the handle of the last receive is this queue's: it must not delete anything now
+        self._by_handle.pop(message.receipt_handle or "", None)
+        message.receipt_handle = None
         message.visible_at = self.world.engine.now
         dlq._messages[message.message_id] = message  # keeps MessageId and body, adds nothing
 
+    def _expire(self) -> None:
+        # SQS deletes a message once it is ``message_retention_period`` seconds old
+        # (counted from its first send, also in a dead-letter queue).
+        now = self.world.engine.now
+        period = self.message_retention_period
+        for message in [m for m in self._messages.values() if now >= m.sent_at + period]:
+            del self._messages[message.message_id]
+            self._by_handle.pop(message.receipt_handle or "", None)
+
     def delete_message(self, receipt_handle: str) -> None:
         """Delete a received message by its receipt handle."""
+        self._expire()
         message = self._by_handle.pop(receipt_handle, None)
         if message is None:
             raise ResourceNotFoundException(f"The receipt handle {receipt_handle!r} is not valid.")
@@ -189,24 +204,29 @@ class Queue(Resource):
     @property
     def messages(self) -> list[Message]:
         """Every message in the queue, visible or in flight, oldest first."""
+        self._expire()
         return list(self._messages.values())
 
     @property
     def bodies(self) -> list[Any]:
         """The message bodies, decoded from JSON where they are JSON."""
+        self._expire()
         return [decode(message.body) for message in self._messages.values()]
 
     @property
     def approximate_number_of_messages(self) -> int:
+        self._expire()
         now = self.world.engine.now
         return sum(1 for m in self._messages.values() if m.visible_at <= now)
 
     @property
     def approximate_number_of_messages_not_visible(self) -> int:
+        self._expire()
         now = self.world.engine.now
         return sum(1 for m in self._messages.values() if m.visible_at > now)
 
     def __len__(self) -> int:
+        self._expire()
         return len(self._messages)
 
     def __repr__(self) -> str:
