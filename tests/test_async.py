@@ -68,6 +68,27 @@ def test_an_event_invoke_returns_202_at_once_and_nothing_runs_until_run(lab):
     assert (done["kind"], done["approximate_invoke_count"]) == ("succeeded", 1)
 
 
+def test_every_attempt_of_an_event_sees_the_arn_the_caller_invoked(lab):
+    # GIVEN a failing function that notes its invoked_function_arn on every attempt
+    seen = []
+
+    def note_and_fail(event, context):
+        seen.append(context.invoked_function_arn)
+        raise ValueError("insufficient funds")
+
+    lab.create_function("f", note_and_fail)
+    arn = lab.function_arn("f")
+    # WHEN one event names it "f:$LATEST" and another by its bare ARN
+    lab.invoke("f:$LATEST", {}, invocation_type="Event")
+    lab.run()
+    qualified, seen[:] = seen[:], []
+    lab.invoke(arn, {}, invocation_type="Event")
+    lab.run()
+    # THEN all three attempts of each show the ARN as named: qualified, then unqualified
+    assert qualified == [arn + ":$LATEST"] * 3
+    assert seen == [arn] * 3
+
+
 @pytest.mark.parametrize("size", [MAX_ASYNC - 1, MAX_ASYNC])
 def test_an_event_up_to_1_mb_is_accepted(lab, size):
     # GIVEN a JSON document of exactly `size` bytes (a string: quotes + letters)
@@ -393,6 +414,18 @@ def test_a_lab_with_duplicate_probability_1_delivers_each_success_twice():
     # AND the redelivery is an attempt of its own, flagged as duplicate
     started = lab.trace.filter(kind="attempt_started")
     assert [r.get("duplicate", False) for r in started] == [False, True]
+
+
+def test_a_duplicate_delivery_keeps_the_arn_the_caller_invoked():
+    # GIVEN a lab that always delivers a processed event once more
+    lab = ll.Lab(seed=3, duplicate_delivery_probability=1.0)
+    arns = []
+    lab.create_function("f", lambda e, c: arns.append(c.invoked_function_arn))
+    # WHEN one event names the function "f:$LATEST"
+    lab.invoke("f:$LATEST", {}, invocation_type="Event")
+    lab.run()
+    # THEN both deliveries see the qualified ARN
+    assert arns == [lab.function_arn("f") + ":$LATEST"] * 2
 
 
 @pytest.mark.parametrize(("age", "deliveries"), [(66, 2), (3600, 3)])

@@ -261,24 +261,12 @@ def _s3_on_success(lab):
     return {"OnSuccess": {"Destination": lab.create_bucket("bucket").arn}}
 
 
-def _fifo_queue(field):
-    return lambda lab: {field: {"Destination": lab.create_queue("orders.fifo").arn}}
-
-
-def _fifo_topic(field):
-    return lambda lab: {field: {"Destination": lab.create_topic("orders.fifo").arn}}
-
-
 @pytest.mark.parametrize(
     ("destinations", "message"),
     [
         (_s3_on_success, r"^The destination ARN arn:aws:s3:::bucket is invalid"),
-        (_fifo_queue("OnSuccess"), r"FIFO .* not supported"),
-        (_fifo_queue("OnFailure"), r"FIFO .* not supported"),
-        (_fifo_topic("OnSuccess"), r"FIFO .* not supported"),
-        (_fifo_topic("OnFailure"), r"FIFO .* not supported"),
     ],
-    ids=["s3-on-success", "fifo-queue-ok", "fifo-queue-fail", "fifo-topic-ok", "fifo-topic-fail"],
+    ids=["s3-on-success"],
 )
 def test_unsupported_destinations_are_refused_and_nothing_changes(
     lab, configured, destinations, message
@@ -422,14 +410,108 @@ def test_a_dlq_and_an_on_failure_destination_both_receive(lab):
     assert [b["requestPayload"] for b in failures.bodies] == [{"amount": 1}]
 
 
-@pytest.mark.parametrize(
-    "target", [lambda lab: lab.create_queue("dlq.fifo"), lambda lab: lab.create_bucket("dlq")]
-)
-def test_a_dlq_must_be_a_standard_queue_or_topic(lab, target):
-    arn = target(lab).arn
+def test_a_dlq_must_be_a_queue_or_topic(lab):
+    arn = lab.create_bucket("dlq").arn
     with pytest.raises(ll.InvalidParameterValueException):
         lab.create_function("f", refuse, dead_letter_config={"TargetArn": arn})
     assert "f" not in lab.functions
+
+
+# -- an empty queue is still a DLQ ------------------------------------------------------------
+
+
+def test_an_empty_queue_given_as_the_dlq_at_create_receives_the_failed_event(lab):
+    # GIVEN an empty queue object (len 0, so falsy) given as the DLQ at create_function
+    dlq = lab.create_queue("dlq")
+    assert len(dlq) == 0
+    fn = lab.create_function("f", refuse, dead_letter_config=dlq)
+    lab.put_function_event_invoke_config("f", maximum_retry_attempts=0)
+    # WHEN an event fails
+    request_id = send(lab, {"amount": 1})
+    # THEN the queue is the function's DLQ and holds the event
+    assert fn.dead_letter_target is dlq
+    assert [m.body for m in dlq.messages] == ['{"amount": 1}']
+    (delivered,) = lab.trace.filter(kind="dlq", request_id=request_id)
+    assert delivered["target"] == dlq.arn
+
+
+def test_an_empty_queue_given_as_the_dlq_at_update_receives_the_failed_event(lab):
+    # GIVEN a function without a DLQ, then an empty queue object set as its DLQ
+    lab.create_function("f", refuse)
+    lab.put_function_event_invoke_config("f", maximum_retry_attempts=0)
+    dlq = lab.create_queue("dlq")
+    fn = lab.update_function_configuration("f", dead_letter_config=dlq)
+    # WHEN an event fails
+    send(lab, {"amount": 1})
+    # THEN the queue is the DLQ and holds the event
+    assert fn.dead_letter_target is dlq
+    assert [m.body for m in dlq.messages] == ['{"amount": 1}']
+
+
+# -- FIFO targets: accepted, and every delivery fails -------------------------------------------
+
+
+@pytest.mark.parametrize("make", ["create_queue", "create_topic"])
+@pytest.mark.parametrize(
+    ("field", "handler", "condition"),
+    [("OnSuccess", credit, "Success"), ("OnFailure", refuse, "RetriesExhausted")],
+    ids=["on-success", "on-failure"],
+)
+def test_a_fifo_destination_is_accepted_and_each_delivery_fails(
+    lab, make, field, handler, condition
+):
+    # GIVEN a FIFO queue or topic as a destination: accepted, as AWS accepts it
+    target = getattr(lab, make)("orders.fifo")
+    lab.create_function("f", handler)
+    lab.put_function_event_invoke_config(
+        "f", maximum_retry_attempts=0, destination_config={field: {"Destination": target.arn}}
+    )
+    # WHEN two events settle
+    first, second = send(lab, {"amount": 1}), send(lab, {"amount": 2})
+    # THEN each delivery fails: nothing reaches the target, one delivery_failed per event
+    received = target.messages if make == "create_queue" else target.published
+    assert received == []
+    failed = lab.trace.filter(kind="delivery_failed")
+    assert [(r["request_id"], r["via"], r["condition"], r["target"]) for r in failed] == [
+        (first, "destination", condition, target.arn),
+        (second, "destination", condition, target.arn),
+    ]
+    assert all("FIFO" in r["error"] for r in failed)
+    assert lab.trace.filter(kind="destination") == []
+    # AND CloudWatch counts them in DestinationDeliveryFailures; each event still ends once
+    metrics = lab.metrics("f")
+    assert metrics["DestinationDeliveryFailures"] == 2
+    assert metrics["DeadLetterErrors"] == 0
+    assert len(lab.trace.filter(kind=["succeeded", "dropped"])) == 2
+
+
+@pytest.mark.parametrize("make", ["create_queue", "create_topic"])
+@pytest.mark.parametrize("when", ["create", "update"])
+def test_a_fifo_dlq_is_accepted_and_each_delivery_counts_in_dead_letter_errors(lab, make, when):
+    # GIVEN a FIFO queue or topic as the DLQ, at create_function or after it
+    dlq = getattr(lab, make)("dead.fifo")
+    if when == "create":
+        lab.create_function("f", refuse, dead_letter_config={"TargetArn": dlq.arn})
+    else:
+        lab.create_function("f", refuse)
+        lab.update_function_configuration("f", dead_letter_config={"TargetArn": dlq.arn})
+    lab.put_function_event_invoke_config("f", maximum_retry_attempts=0)
+    # WHEN an event fails
+    request_id = send(lab, {"amount": 1})
+    # THEN the DLQ gets nothing: a delivery_failed via the dlq, counted in DeadLetterErrors
+    received = dlq.messages if make == "create_queue" else dlq.published
+    assert received == []
+    (failed,) = lab.trace.filter(kind="delivery_failed")
+    assert (failed["request_id"], failed["via"], failed["target"]) == (
+        request_id,
+        "dlq",
+        dlq.arn,
+    )
+    assert "FIFO" in failed["error"]
+    metrics = lab.metrics("f")
+    assert metrics["DeadLetterErrors"] == 1
+    assert metrics["DestinationDeliveryFailures"] == 0
+    assert metrics["AsyncEventsDropped"] == 1
 
 
 # -- records too big for SNS ---------------------------------------------------------------

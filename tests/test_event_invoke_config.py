@@ -71,6 +71,28 @@ def test_a_destination_may_be_given_as_the_resource_or_its_bare_arn(lab):
         assert config["DestinationConfig"] == {"OnFailure": {"Destination": queue.arn}}
 
 
+@pytest.mark.parametrize("make", ["create_queue", "create_topic"])
+def test_fifo_targets_are_accepted_by_put_update_and_dead_letter_config(lab, make):
+    # GIVEN a FIFO queue or topic (AWS accepts the configuration, then fails each delivery)
+    fifo = getattr(lab, make)("orders.fifo")
+    # WHEN it is set as a destination by put and by update, and as the DLQ
+    put = lab.put_function_event_invoke_config("f", destination_config={"OnSuccess": fifo})
+    update = lab.update_function_event_invoke_config(
+        "f", destination_config={"OnSuccess": fifo, "OnFailure": fifo.arn}
+    )
+    fn = lab.update_function_configuration("f", dead_letter_config={"TargetArn": fifo.arn})
+    # THEN every call is accepted and the config names it
+    assert put["DestinationConfig"] == {"OnSuccess": {"Destination": fifo.arn}}
+    assert update["DestinationConfig"] == {
+        "OnSuccess": {"Destination": fifo.arn},
+        "OnFailure": {"Destination": fifo.arn},
+    }
+    assert lab.get_function_event_invoke_config("f") == update
+    assert fn.dead_letter_target is fifo
+    # AND a failing event still ends as dropped after all its attempts
+    assert outcome(lab) == ("RetriesExhausted", 3)
+
+
 # -- put replaces, update merges -------------------------------------------------------------
 
 

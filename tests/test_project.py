@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -33,6 +34,49 @@ def test_public_names_are_exported_once_and_sorted():
     names = lambda_lab.__all__
     assert names == sorted(names) and len(names) == len(set(names))
     assert all(hasattr(lambda_lab, name) for name in names)
+
+
+#: A ``$`` that JupyterLab's markdown may take as TeX math: a bare one, or ``\$`` (which
+#: JupyterLab does not treat as an escape); a ``$`` right after a backtick is code.
+_MATH_DOLLAR = re.compile(r"(?<![`\\])\$|\\\$")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+
+
+def _markdown_cells(path: Path) -> list[tuple[int, str]]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [
+        (i, "".join(cell["source"]))
+        for i, cell in enumerate(cells)
+        if cell["cell_type"] == "markdown"
+    ]
+
+
+def test_the_dollar_check_catches_what_jupyterlab_renders_as_math():
+    # GIVEN markdown as the course writes it
+    def dollars(text):
+        return len(_MATH_DOLLAR.findall(_CODE_SPAN.sub("", text)))
+
+    # THEN escaped and bare amounts count, amounts inside code spans do not
+    assert dollars(r"each have \$20 and are owed \$10") == 2
+    assert dollars("each have $20 and are owed $10") == 2
+    assert dollars("each have `$20` and are owed ``$10``, in `$LATEST`") == 0
+    assert dollars("each have 20 USD and are owed 10 USD; one $ alone") == 1
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name
+)
+def test_no_markdown_cell_has_dollar_signs_that_render_as_math(notebook):
+    # GIVEN every markdown cell of a course notebook, with its code spans removed
+    for index, source in _markdown_cells(notebook):
+        prose = _CODE_SPAN.sub("", source)
+        # THEN it has fewer than two $ signs: two would open and close TeX math in
+        # JupyterLab ("each have $20 and are owed $10" loses its amounts), escaped or not
+        found = _MATH_DOLLAR.findall(prose)
+        assert len(found) < 2, (
+            f"{notebook.name} cell {index}: {len(found)} '$' outside code spans would render "
+            "as math in JupyterLab; write amounts as '20 USD' or in a code span"
+        )
 
 
 def test_binder_installs_the_package_itself():

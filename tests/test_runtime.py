@@ -10,8 +10,10 @@ import time
 import pytest
 
 import lambda_lab as ll
+from lambda_lab.sim.compute.context import NO_IDENTITY
 
 START = dt.datetime(2001, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+FN_ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 
 
 @pytest.fixture
@@ -295,11 +297,58 @@ def test_the_context_has_the_python_runtimes_fields(lab):
         "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:keep",
         "memory_limit_in_mb": "256",
         "log_group_name": "/aws/lambda/keep",
-        "identity": None,
+        "identity": NO_IDENTITY,
         "client_context": None,
         "remaining": 30_000,
     }
     assert re.fullmatch(r"2026/01/01/\[\$LATEST\][0-9a-f]{32}", stream)
+
+
+def test_the_context_always_has_an_identity_without_cognito_ids(lab):
+    # GIVEN a handler that reads context.identity, as the Python runtime provides it
+    seen = []
+
+    def keep(event, context):
+        identity = context.identity
+        seen.append((identity.cognito_identity_id, identity.cognito_identity_pool_id))
+        return context.client_context
+
+    lab.create_function("keep", keep)
+    # WHEN invoked twice
+    first, second = lab.invoke("keep"), lab.invoke("keep")
+    # THEN identity is an object whose two ids are None, and client_context stays None
+    assert seen == [(None, None), (None, None)]
+    assert first.payload is None and second.payload is None
+    # AND a handler cannot change it for the next invocation
+    lab.create_function("meddle", lambda e, c: setattr(c.identity, "cognito_identity_id", "x"))
+    assert lab.invoke("meddle").payload["errorType"] == "AttributeError"
+    lab.invoke("keep")
+    assert seen[-1] == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "invoked"),
+    [
+        ("keep", f"{FN_ARN}:keep"),
+        ("keep:$LATEST", f"{FN_ARN}:keep:$LATEST"),
+        (f"{FN_ARN}:keep", f"{FN_ARN}:keep"),
+        (f"{FN_ARN}:keep:$LATEST", f"{FN_ARN}:keep:$LATEST"),
+        ("123456789012:function:keep:$LATEST", f"{FN_ARN}:keep:$LATEST"),
+    ],
+    ids=["name", "name-qualified", "arn", "arn-qualified", "partial-arn-qualified"],
+)
+@pytest.mark.parametrize("invocation_type", ["RequestResponse", "Event"])
+def test_invoked_function_arn_shows_the_qualifier_the_caller_used(
+    lab, name, invoked, invocation_type
+):
+    # GIVEN a handler that reports its invoked_function_arn
+    seen = []
+    lab.create_function("keep", lambda e, c: seen.append(c.invoked_function_arn))
+    # WHEN invoked under this name, synchronously or asynchronously
+    lab.invoke(name, invocation_type=invocation_type)
+    lab.run()
+    # THEN the handler sees the ARN as the caller named it (qualified only if it was)
+    assert seen == [invoked]
 
 
 def test_the_log_stream_belongs_to_the_environment(lab, caller):
@@ -332,3 +381,51 @@ def test_running_the_world_from_inside_a_handler_is_refused(lab):
     assert response.payload["errorType"] == "LambdaLabError"
     assert "cannot be called from inside a handler" in response.payload["errorMessage"]
     assert lab.now < 1
+
+
+# -- stack traces: the user's frames only, each with its own line ---------------------------
+
+
+def test_an_init_error_shows_its_own_modules_line_and_no_simulator_frame(lab):
+    # GIVEN two functions whose modules are both /var/task/lambda_function.py, and the
+    # first one's error (line 2 of its module) has already been reported
+    first = 'def handler(event, context):\n    raise ValueError("first")\n'
+    second = 'import json\nsettings = json.loads("{broken")\n\ndef handler(e, c):\n    return 1\n'
+    lab.create_function("first", "lambda_function.handler", code=first)
+    lab.create_function("second", "lambda_function.handler", code=second)
+    assert lab.invoke("first").payload["stackTrace"] == [
+        '  File "/var/task/lambda_function.py", line 2, in handler\n    raise ValueError("first")\n'
+    ]
+    # WHEN the second one's module fails while it loads (Init), inside the json library
+    payload = lab.invoke("second").payload
+    # THEN its stack starts at its module, with its own line 2, not the other module's,
+    # and no frame of lambda_lab's own files; the library's frames follow, as on AWS
+    assert payload["errorType"] == "JSONDecodeError"
+    assert payload["requestId"] == ""
+    frames = payload["stackTrace"]
+    assert frames[0] == (
+        '  File "/var/task/lambda_function.py", line 2, in <module>\n'
+        '    settings = json.loads("{broken")\n'
+    )
+    assert all("lambda_lab" not in frame for frame in frames)
+    assert all(re.fullmatch(r'  File ".+", line \d+, in \S+\n    \S.*\n', f) for f in frames)
+    # AND the first function's frames still show its own line
+    assert "raise ValueError" in lab.invoke("first").payload["stackTrace"][0]
+
+
+def test_a_handler_error_raised_through_the_simulator_shows_only_the_handlers_frame(lab):
+    # GIVEN a handler that calls a function which is always throttled
+    lab.create_function("blocked", lambda e, c: None, reserved_concurrency=0)
+
+    def caller(event, context):
+        return lab.invoke("blocked")
+
+    lab.create_function("caller", caller)
+    # WHEN it is invoked and the nested invoke raises TooManyRequestsException
+    payload = lab.invoke("caller").payload
+    # THEN the stack holds the handler's frame only (none of lab.py, sync.py), with its line
+    assert payload["errorType"] == "TooManyRequestsException"
+    line = caller.__code__.co_firstlineno + 1
+    assert payload["stackTrace"] == [
+        f'  File "{__file__}", line {line}, in caller\n    return lab.invoke("blocked")\n'
+    ]

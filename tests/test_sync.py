@@ -256,6 +256,23 @@ def test_dry_run_returns_204_and_runs_nothing(lab):
     assert lab.now == 0.0
 
 
+@pytest.mark.parametrize(("invocation_type", "status"), [("Event", 202), ("DryRun", 204)])
+def test_a_response_of_nothing_run_has_no_executed_version_key(lab, invocation_type, status):
+    # GIVEN a function
+    lab.create_function("credit", credit)
+    # WHEN it is invoked without running it now (Event: 202, DryRun: 204)
+    response = lab.invoke("credit", {"amount": 1}, invocation_type=invocation_type)
+    # THEN, as in boto3's response, there is no ExecutedVersion (nor FunctionError) key
+    assert response["StatusCode"] == status
+    assert response.executed_version is None
+    with pytest.raises(KeyError, match="ExecutedVersion"):
+        response["ExecutedVersion"]
+    with pytest.raises(KeyError, match="FunctionError"):
+        response["FunctionError"]
+    # AND a synchronous call of the same function still shows it
+    assert lab.invoke("credit", {"amount": 1})["ExecutedVersion"] == "$LATEST"
+
+
 def test_dry_run_still_checks_the_payload(lab):
     lab.create_function("credit", credit)
     with pytest.raises(ll.InvalidRequestContentException):

@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["LambdaContext"]
+__all__ = ["NO_IDENTITY", "CognitoIdentity", "LambdaContext"]
+
+
+class CognitoIdentity:
+    """``context.identity``: the Python runtime always gives one, and without a
+    Cognito caller both ids are None.  Read-only, so one instance serves every call."""
+
+    __slots__ = ()
+    cognito_identity_id: str | None = None
+    cognito_identity_pool_id: str | None = None
+
+    def __repr__(self) -> str:
+        return "CognitoIdentity(cognito_identity_id=None, cognito_identity_pool_id=None)"
+
+
+#: The identity of every invocation (no Cognito in the lab).
+NO_IDENTITY = CognitoIdentity()
 
 
 class LambdaContext:
@@ -14,7 +30,9 @@ class LambdaContext:
     that sleeps (``time.sleep`` is virtual while a handler runs) sees its
     remaining time shrink.  ``memory_limit_in_mb`` is a string, as the real
     runtime reads it from ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``; AWS does not
-    document its type (the fact sheet marks it UNCONFIRMED).
+    document its type (the fact sheet marks it UNCONFIRMED).  ``identity`` is
+    always an object (both Cognito ids None, one shared read-only instance);
+    ``client_context`` is None unless given.
     """
 
     __slots__ = (
@@ -50,7 +68,7 @@ class LambdaContext:
         self.memory_limit_in_mb = str(memory_limit_in_mb)
         self.log_group_name = "/aws/lambda/" + function_name
         self.log_stream_name = log_stream_name
-        self.identity = None
+        self.identity = NO_IDENTITY
         self.client_context = client_context
         self._deadline = deadline
         self._now = now

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ...config import DEFAULT_MAXIMUM_EVENT_AGE, DEFAULT_MAXIMUM_RETRY_ATTEMPTS
 from ...errors import InvalidParameterValueException
 from ..fastjson import loads
 from .records import MODULE_PATH, timeout_payload
@@ -92,7 +93,7 @@ class Function:
         self.qualified_arn = arn + ":$LATEST"
         self.handler = handler
         self.code = code
-        self._compiled = compile(code, MODULE_PATH, "exec") if code else None
+        self.compiled = compile(code, MODULE_PATH, "exec") if code else None
         self.timeout = timeout
         self.memory_size = memory_size
         self.reserved_concurrency = reserved_concurrency
@@ -113,8 +114,8 @@ class Function:
         self.tokens_at = 0.0
         # asynchronous invocation (see asynchronous.py); effective values, AWS's defaults
         self.event_invoke_config: Any = None
-        self.maximum_retry_attempts = 2
-        self.maximum_event_age_in_seconds = 21600
+        self.maximum_retry_attempts = DEFAULT_MAXIMUM_RETRY_ATTEMPTS
+        self.maximum_event_age_in_seconds = DEFAULT_MAXIMUM_EVENT_AGE
         self.on_success: Any = None
         self.on_failure: Any = None
         self.dead_letter_target: Any = None
@@ -147,6 +148,7 @@ class Invocation:
         "function",
         "init_duration",
         "invocation_type",
+        "invoked_arn",
         "on_end",
         "request_id",
         "started_at",
@@ -163,9 +165,12 @@ class Invocation:
         invocation_type: str,
         on_end: Callable[[Invocation], Any],
         now: float,
+        invoked_arn: str | None = None,
     ) -> None:
         self.function = function
         self.body = body
+        #: The ARN as the caller named the function (``context.invoked_function_arn``).
+        self.invoked_arn = invoked_arn or function.arn
         self.request_id = request_id
         self.invocation_type = invocation_type
         self.on_end = on_end

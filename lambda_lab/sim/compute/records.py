@@ -8,6 +8,7 @@ Shapes are the Python runtime's as recorded on AWS (the fact sheet's 7.3):
 from __future__ import annotations
 
 import linecache
+import os
 import traceback
 from typing import Any
 
@@ -24,6 +25,8 @@ __all__ = [
 MODULE_PATH = "/var/task/lambda_function.py"
 EXIT_ERROR = "Runtime.ExitError"
 EXIT_MESSAGE = "Runtime exited without providing a reason"
+#: lambda_lab's own files: their frames are the runtime's, never shown in a stack.
+_OWN_FILES = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
 class ErrorInfo:
@@ -57,19 +60,32 @@ class ErrorInfo:
         # Source lines are read only when a payload is asked for.
         self._frames = frames
         self._stack: list[str] | None = None
-        #: Source of a ``code=`` module, so its frames show their lines.
+        #: Source of the ``code=`` module of this error's function: its frames'
+        #: lines are read from it (set before the payload is first asked for).
         self.source: str | None = None
+
+    @property
+    def frames(self) -> list[tuple[str, int, str]]:
+        """``(file, line, function)`` of each frame, innermost last."""
+        return self._frames or []
 
     def stack_trace(self) -> list[str]:
         """``stackTrace``: one ``  File "...", line N, in name\n    source\n`` per frame."""
         if self._stack is None:
-            if self.source is not None:
-                # Module code is compiled from a string: give linecache its lines.
-                lines = self.source.splitlines(True)
-                linecache.cache[MODULE_PATH] = (len(self.source), None, lines, MODULE_PATH)
+            # A ``code=`` module is compiled from a string, and every function's module is
+            # MODULE_PATH: its lines come from this error's own source, never from the
+            # process-wide linecache, where another function's module could be found.
+            module = self.source.splitlines() if self.source is not None else []
             # (file, line, name, source) tuples: no column carets, as AWS's runtime prints.
             frames = [
-                (filename, lineno, name, linecache.getline(filename, lineno).strip())
+                (
+                    filename,
+                    lineno,
+                    name,
+                    (module[lineno - 1] if 0 < lineno <= len(module) else "").strip()
+                    if filename == MODULE_PATH
+                    else linecache.getline(filename, lineno).strip(),
+                )
                 for filename, lineno, name in self._frames or ()
             ]
             self._stack = traceback.format_list(frames)
@@ -87,14 +103,31 @@ class ErrorInfo:
         }
 
     @classmethod
-    def from_exception(cls, exc: BaseException, skip: int = 1, in_init: bool = False):
-        """The error of ``exc``, without the runtime's own ``skip`` outer frames."""
+    def from_exception(
+        cls,
+        exc: BaseException,
+        skip: int = 1,
+        in_init: bool = False,
+        source: str | None = None,
+    ):
+        """The error of ``exc``, with the user's frames only, as AWS shows them.
+
+        The runtime's own ``skip`` outer frames go, and so does every frame of
+        lambda_lab's files (the code that runs a module, a nested invoke).
+        ``source`` is the ``code=`` module's text, for its frames' lines.
+        """
         tb = exc.__traceback__
         for _ in range(skip):
             if tb is not None:
                 tb = tb.tb_next
-        frames = [(f.f_code.co_filename, n, f.f_code.co_name) for f, n in traceback.walk_tb(tb)]
-        return cls(type(exc).__name__, str(exc), frames, request_id_in_payload=not in_init)
+        frames = [
+            (f.f_code.co_filename, n, f.f_code.co_name)
+            for f, n in traceback.walk_tb(tb)
+            if not f.f_code.co_filename.startswith(_OWN_FILES)
+        ]
+        error = cls(type(exc).__name__, str(exc), frames, request_id_in_payload=not in_init)
+        error.source = source
+        return error
 
 
 def timeout_payload(request_id: str, timeout: float) -> dict[str, str]:

@@ -18,11 +18,8 @@ or ``ZeroReservedConcurrency``), after any destination or DLQ delivery.
 * At-least-once: with a duplicate-delivery probability, a successfully
   processed event is delivered once more (same request id), as AWS warns.
 
-Trace kinds: ``accepted`` (202), ``queued``, ``dequeued`` (with the event's
-``age``), ``throttle``, ``service_error``, ``retry_scheduled`` (``delay``,
-``reason`` ``function_error``, ``throttle`` or ``service_error``),
-``duplicate``, ``destination``, ``dlq``, ``delivery_failed`` (``via``
-destination or dlq), ``succeeded``, ``dropped``.
+Its trace records (``accepted`` ... ``succeeded`` / ``dropped``) are declared,
+with their fields, in :mod:`lambda_lab.sim.trace.kinds`.
 """
 
 from __future__ import annotations
@@ -53,15 +50,34 @@ class AsyncInvoker:
         self._dispatch_cb = self._dispatch
         self._ended_cb = self._ended
 
-    def submit_payload(self, fn: Function, payload: Any, source: str | None = None) -> str:
+    def submit_payload(
+        self,
+        fn: Function,
+        payload: Any,
+        source: str | None = None,
+        invoked_arn: str | None = None,
+    ) -> str:
         """Accept an event whose payload is not encoded yet (checked against the 1 MB quota)."""
-        return self.submit(fn, encode_payload(payload, MAX_ASYNC_REQUEST_BYTES), source)
+        body = encode_payload(payload, MAX_ASYNC_REQUEST_BYTES)
+        return self.submit(fn, body, source, invoked_arn)
 
-    def submit(self, fn: Function, body: str, source: str | None = None) -> str:
-        """Accept an event (202) and queue it; returns its request id."""
+    def submit(
+        self,
+        fn: Function,
+        body: str,
+        source: str | None = None,
+        invoked_arn: str | None = None,
+    ) -> str:
+        """Accept an event (202) and queue it; returns its request id.
+
+        ``invoked_arn`` is the ARN as the caller named the function, which the
+        handler sees as ``context.invoked_function_arn`` (default unqualified).
+        """
         service = self.service
         now = service.engine.now
-        inv = Invocation(fn, body, service.new_request_id(), "Event", self._ended_cb, now)
+        inv = Invocation(
+            fn, body, service.new_request_id(), "Event", self._ended_cb, now, invoked_arn
+        )
         append = service.trace.append
         record = {
             "t": now,
@@ -166,7 +182,9 @@ class AsyncInvoker:
             and now - inv.accepted_at <= fn.maximum_event_age_in_seconds
             and service.engine.rng.random() < p
         ):
-            copy = Invocation(fn, inv.body, inv.request_id, "Event", self._ended, inv.accepted_at)
+            copy = Invocation(
+                fn, inv.body, inv.request_id, "Event", self._ended, inv.accepted_at, inv.invoked_arn
+            )
             copy.duplicate = True
             service.trace.append(
                 {"t": now, "kind": "duplicate", "function": fn.name, "request_id": inv.request_id}

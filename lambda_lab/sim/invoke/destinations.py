@@ -6,6 +6,10 @@ recorded on real AWS): ``version``, ``timestamp``, ``requestContext``,
 never ran (reserved concurrency 0, or throttled until it aged out) has no
 ``responseContext`` and no ``responsePayload`` and an ``approximateInvokeCount``
 of 0.
+
+A FIFO queue or topic is accepted as a target but, as on AWS, every delivery
+to it fails: the caller records ``delivery_failed``, which counts in
+``DestinationDeliveryFailures`` (``DeadLetterErrors`` for a DLQ).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ SUCCESS_DETAIL = "Lambda Function Invocation Result - Success"
 FAILURE_DETAIL = "Lambda Function Invocation Result - Failure"
 #: EventBridge ``source`` as recorded on AWS; the current docs say "aws.lambda".
 EVENTBRIDGE_SOURCE = "lambda"
+#: Why a delivery to a FIFO queue or topic fails (our words: AWS records no message).
+FIFO_PROBLEM = "FIFO queues and topics are not supported as {what}: {arn}"
 
 
 def invocation_record(inv: Invocation, condition: str, timestamp: str) -> dict[str, Any]:
@@ -63,6 +69,8 @@ def deliver_record(
     ``submit_event(function, body, source)`` queues an asynchronous event, for
     a function destination.
     """
+    if target.fifo:
+        return FIFO_PROBLEM.format(what="destinations", arn=target.arn)
     body = json.dumps(record)
     limit = getattr(target, "max_message_bytes", None)
     if limit is not None and len(body.encode("utf-8")) > limit:
@@ -95,6 +103,8 @@ def deliver_record(
 
 def deliver_dead_letter(target: Resource, inv: Invocation, error_message: str) -> str | None:
     """Send the original event to a DLQ (queue or topic); returns None or why it failed."""
+    if target.fifo:
+        return FIFO_PROBLEM.format(what="dead-letter targets", arn=target.arn)
     attributes = {
         "RequestID": {"DataType": "String", "StringValue": inv.request_id},
         "ErrorCode": {"DataType": "Number", "StringValue": "200" if inv.attempt else "429"},

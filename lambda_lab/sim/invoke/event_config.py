@@ -6,13 +6,23 @@ given as resource objects or ARNs and resolved through the registry; the
 function then holds the effective values the asynchronous path reads
 (``maximum_retry_attempts``, ``maximum_event_age_in_seconds``,
 ``on_success``, ``on_failure``, ``dead_letter_target``).
+
+A FIFO queue or topic is accepted here, as AWS accepts it; AWS does not
+support one as a target, so each delivery to it fails at run time (counted
+in ``DestinationDeliveryFailures`` or ``DeadLetterErrors``, see
+:mod:`.destinations`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...config import EventInvokeConfig, validate
+from ...config import (
+    DEFAULT_MAXIMUM_EVENT_AGE,
+    DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    EventInvokeConfig,
+    validate,
+)
 from ...errors import InvalidParameterValueException, ResourceNotFoundException
 from ..compute.functions import Function
 from ..registry import Registry
@@ -89,7 +99,6 @@ def _destination_arns(
                 f"The destination ARN {target.arn} is invalid: {field} accepts "
                 f"{', '.join(DESTINATION_KINDS[field])} targets, got {target.kind}"
             )
-        _refuse_fifo(target, f"destination_config.{field}")
         out[field] = target.arn
     return out["on_success"], out["on_failure"]
 
@@ -99,8 +108,12 @@ def apply_event_invoke_config(
 ) -> dict[str, Any]:
     """Give ``fn`` the effective settings of ``config`` (None: AWS's defaults)."""
     fn.event_invoke_config = config
-    fn.maximum_retry_attempts = config.effective_retry_attempts if config else 2
-    fn.maximum_event_age_in_seconds = config.effective_event_age if config else 21600
+    fn.maximum_retry_attempts = (
+        config.effective_retry_attempts if config else DEFAULT_MAXIMUM_RETRY_ATTEMPTS
+    )
+    fn.maximum_event_age_in_seconds = (
+        config.effective_event_age if config else DEFAULT_MAXIMUM_EVENT_AGE
+    )
     resources = registry.resources
     fn.on_success = resources[config.on_success] if config and config.on_success else None
     fn.on_failure = resources[config.on_failure] if config and config.on_failure else None
@@ -125,16 +138,7 @@ def dead_letter_target(registry: Registry, config: Any) -> Any:
             f"The dead-letter target {target.arn} is invalid: a DLQ must be an SQS queue "
             f"or an SNS topic, got {target.kind}"
         )
-    _refuse_fifo(target, "dead_letter_config.TargetArn")
     return target
-
-
-def _refuse_fifo(target: Any, field: str) -> None:
-    if getattr(target, "fifo", False):
-        raise InvalidParameterValueException(
-            f"{field}: FIFO queues and topics are not supported as destinations or "
-            f"dead-letter targets, got {target.arn}"
-        )
 
 
 def describe_event_invoke_config(fn: Function, config: EventInvokeConfig) -> dict[str, Any]:
