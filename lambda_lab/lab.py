@@ -12,13 +12,26 @@ here are the ones students read in ``help()``.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .config import (
+    DEFAULT_EVENT_BUS_NAME,
     DEFAULT_INTEGRATION_TIMEOUT,
+    DEFAULT_MEMORY_SIZE,
+    DEFAULT_MESSAGE_RETENTION_PERIOD,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VISIBILITY_TIMEOUT,
+    BucketSettings,
+    ConcurrencySettings,
+    EventBusSettings,
+    FunctionConfigurationSettings,
     FunctionSettings,
     LabConfig,
+    QueueSettings,
+    TopicSettings,
     validate,
 )
 from .errors import (
@@ -36,6 +49,7 @@ from .sim.compute.functions import (
     check_handler,
     environment_variables,
 )
+from .sim.compute.logs import filter_terms, matches
 from .sim.invoke.event_config import (
     apply_event_invoke_config,
     build_event_invoke_config,
@@ -58,6 +72,7 @@ __all__ = ["Lab"]
 DEFAULT_DURATION = 0.1
 DEFAULT_INIT_DURATION = 0.25
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+LOG_TYPES = ("None", "Tail")
 
 _UNSET: Any = object()
 
@@ -140,8 +155,8 @@ class Lab:
         handler: Callable[[Any, Any], Any] | str,
         *,
         code: str | None = None,
-        timeout: int = 3,
-        memory_size: int = 128,
+        timeout: int = DEFAULT_TIMEOUT,
+        memory_size: int = DEFAULT_MEMORY_SIZE,
         reserved_concurrency: int | None = None,
         duration: Any = DEFAULT_DURATION,
         init_duration: Any = DEFAULT_INIT_DURATION,
@@ -202,11 +217,7 @@ class Lab:
     ) -> dict[str, int]:
         """Reserve concurrency: a floor no other function can take and a hard ceiling."""
         fn = self.get_function(function_name)
-        validate(
-            FunctionSettings,
-            function_name=fn.name,
-            reserved_concurrency=reserved_concurrent_executions,
-        )
+        validate(ConcurrencySettings, reserved_concurrent_executions=reserved_concurrent_executions)
         previous = fn.reserved_concurrency or 0
         self.service.check_reservation(reserved_concurrent_executions, previous)
         self.service.set_reservation(fn, reserved_concurrent_executions)
@@ -243,21 +254,17 @@ class Lab:
         """Change the function's DLQ (``{"TargetArn": arn}``, a resource, or None) and
         its own duplicate-delivery probability (None: the lab's)."""
         fn = self.get_function(function_name)
+        probability = fn.duplicate_probability
+        if duplicate_delivery_probability is not _UNSET:
+            probability = validate(
+                FunctionConfigurationSettings,
+                duplicate_delivery_probability=duplicate_delivery_probability,
+            ).duplicate_delivery_probability
         dlq = fn.dead_letter_target
         if dead_letter_config is not _UNSET:
             dlq = None
             if dead_letter_config is not None:
                 dlq = dead_letter_target(self.world.registry, dead_letter_config)
-        probability = fn.duplicate_probability
-        if duplicate_delivery_probability is not _UNSET:
-            if duplicate_delivery_probability is not None and not (
-                0 <= duplicate_delivery_probability <= 1
-            ):
-                raise InvalidParameterValueException(
-                    "duplicate_delivery_probability must be between 0 and 1, "
-                    f"got {duplicate_delivery_probability!r}"
-                )
-            probability = duplicate_delivery_probability
         fn.dead_letter_target, fn.duplicate_probability = dlq, probability
         return fn
 
@@ -267,6 +274,7 @@ class Lab:
         function_name: str,
         payload: Any = None,
         invocation_type: str = "RequestResponse",
+        log_type: str = "None",
     ) -> InvocationResponse:
         """Invoke a function, as ``lambda.invoke`` does.
 
@@ -276,7 +284,16 @@ class Lab:
         Errors that stop the function from running are raised:
         ``ResourceNotFoundException``, ``TooManyRequestsException``,
         ``RequestTooLargeException``, ``InvalidRequestContentException``.
+        ``log_type="Tail"`` adds ``log_result``: the last 4 KB of the
+        invocation's log, base64-encoded.  As AWS says, it applies to
+        synchronous invocations only: with ``Event`` or ``DryRun`` it is ignored.
         """
+        if log_type not in LOG_TYPES:
+            raise ValidationException(
+                f"1 validation error detected: Value '{log_type}' at 'logType' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [Tail, None] "
+                f"(log_type must be one of {', '.join(LOG_TYPES)}, got {log_type!r})"
+            )
         if invocation_type not in INVOCATION_TYPES:
             raise ValidationException(
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' "
@@ -284,10 +301,11 @@ class Lab:
                 f"[Event, RequestResponse, DryRun] (invocation_type must be one of "
                 f"{', '.join(INVOCATION_TYPES)}, got {invocation_type!r})"
             )
-        fn = self.get_function(function_name)
+        # The ARN as named here (qualified or not) is the handler's invoked_function_arn.
+        fn, invoked_arn = self.world.registry.lookup(function_name)
         if invocation_type == "Event":
             now = self.engine.now
-            request_id = self.world.events.submit_payload(fn, payload)
+            request_id = self.world.events.submit_payload(fn, payload, invoked_arn=invoked_arn)
             return InvocationResponse(
                 status_code=202,
                 request_id=request_id,
@@ -298,8 +316,16 @@ class Lab:
             )
         body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
         if invocation_type == "DryRun":
-            return InvocationResponse(status_code=204, request_id="", function_name=fn.name)
-        return invoke_and_wait(self.service, self.runtime, fn, body)
+            return InvocationResponse(
+                status_code=204, request_id="", executed_version=None, function_name=fn.name
+            )
+        response = invoke_and_wait(self.service, self.runtime, fn, body, invoked_arn)
+        if log_type == "Tail":
+            tail = self.world.logs.tail(
+                self.trace.records, fn.name, fn.memory_size, response.request_id, fn.code
+            )
+            response = replace(response, log_result=base64.b64encode(tail).decode("ascii"))
+        return response
 
     # -- event invoke config -------------------------------------------------------
     def put_function_event_invoke_config(
@@ -363,64 +389,58 @@ class Lab:
         self,
         queue_name: str,
         *,
-        visibility_timeout: int = 30,
-        message_retention_period: int = 345600,
+        visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT,
+        message_retention_period: int = DEFAULT_MESSAGE_RETENTION_PERIOD,
         redrive_policy: dict | None = None,
     ) -> Queue:
         """An SQS queue (a name ending in ``.fifo`` makes a FIFO queue).
 
         ``redrive_policy={"deadLetterTargetArn": dlq, "maxReceiveCount": 5}``
-        moves a message to ``dlq`` once it has been received that many times.
+        moves a message to ``dlq`` (a queue of the same type, or its ARN) once it
+        has been received that many times (1 to 1,000).
         """
-        _check_name("queue_name", queue_name, 80)
-        if not 0 <= visibility_timeout <= 43200:
-            raise InvalidParameterValueException(
-                f"visibility_timeout must be between 0 and 43200, got {visibility_timeout!r}"
-            )
-        if not 60 <= message_retention_period <= 1209600:
-            raise InvalidParameterValueException(
-                "message_retention_period must be between 60 and 1209600, "
-                f"got {message_retention_period!r}"
-            )
-        registry = self.world.registry
-        queue = Queue(
-            queue_name,
-            self.world,
+        settings = validate(
+            QueueSettings,
+            queue_name=queue_name,
             visibility_timeout=visibility_timeout,
             message_retention_period=message_retention_period,
             redrive_policy=redrive_policy,
         )
+        registry = self.world.registry
+        queue = Queue(
+            settings.queue_name,
+            self.world,
+            visibility_timeout=settings.visibility_timeout,
+            message_retention_period=settings.message_retention_period,
+        )
         registry.check_new(queue.arn)
-        if redrive_policy is not None:
-            dlq = registry.resolve(
-                redrive_policy.get("deadLetterTargetArn"), "redrive_policy.deadLetterTargetArn"
-            )
-            count = redrive_policy.get("maxReceiveCount")
+        if settings.redrive_policy is not None:
+            field = "redrive_policy.deadLetterTargetArn"
+            dlq = registry.resolve(settings.redrive_policy.dead_letter_target_arn, field)
             if not isinstance(dlq, Queue) or dlq.fifo != queue.fifo:
+                kind = "FIFO" if queue.fifo else "standard"
                 raise InvalidParameterValueException(
-                    "redrive_policy.deadLetterTargetArn must be a queue of the same type"
+                    f"{field} must be a {kind} queue like {queue_name!r}, got {dlq.arn}"
                 )
-            if not isinstance(count, int) or not 1 <= count <= 1000:
-                raise InvalidParameterValueException(
-                    f"redrive_policy.maxReceiveCount must be between 1 and 1000, got {count!r}"
-                )
+            count = settings.redrive_policy.max_receive_count
+            queue.redrive_policy = {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": count}
             queue.dead_letter_queue, queue.max_receive_count = dlq, count
         return registry.add(queue)
 
     def create_topic(self, name: str) -> Topic:
         """An SNS topic (a name ending in ``.fifo`` makes a FIFO topic)."""
-        _check_name("name", name, 256)
-        return self.world.registry.add(Topic(name, self.world))
+        settings = validate(TopicSettings, name=name)
+        return self.world.registry.add(Topic(settings.name, self.world))
 
-    def create_event_bus(self, name: str = "default") -> EventBus:
+    def create_event_bus(self, name: str = DEFAULT_EVENT_BUS_NAME) -> EventBus:
         """An EventBridge event bus that keeps every event put on it."""
-        _check_name("name", name, 256)
-        return self.world.registry.add(EventBus(name, self.world))
+        settings = validate(EventBusSettings, name=name)
+        return self.world.registry.add(EventBus(settings.name, self.world))
 
     def create_bucket(self, bucket: str) -> Bucket:
-        """An S3 bucket."""
-        _check_name("bucket", bucket, 63)
-        return self.world.registry.add(Bucket(bucket, self.world))
+        """An S3 bucket (3 to 63 lowercase letters, digits, dots and hyphens)."""
+        settings = validate(BucketSettings, bucket=bucket)
+        return self.world.registry.add(Bucket(settings.bucket, self.world))
 
     # -- callers -----------------------------------------------------------------
     def create_client(self, name: str | None = None, **config: Any) -> SdkClient:
@@ -454,6 +474,45 @@ class Lab:
         )
 
     # -- observing -------------------------------------------------------------
+    def logs(
+        self,
+        function_name: str,
+        filter_pattern: str | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The function's CloudWatch Logs events, as ``logs.filter_log_events`` returns them.
+
+        Each event is ``{"logStreamName", "timestamp", "message",
+        "ingestionTime", "eventId"}`` (times in epoch milliseconds, simulated),
+        in time order across the log group ``/aws/lambda/<name>``.
+        ``filter_pattern`` is CloudWatch's simplest syntax: terms separated by
+        spaces (``"..."`` for a phrase), all of which must appear, case-sensitive.
+        ``start_time`` / ``end_time`` (epoch ms) keep events in that window,
+        both ends included.
+        """
+        fn = self.get_function(function_name)
+        terms = filter_terms(filter_pattern)
+        for name, value in (("start_time", start_time), ("end_time", end_time)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise InvalidParameterValueException(
+                    f"{name} must be epoch milliseconds (an int >= 0), got {value!r}"
+                )
+        if start_time is not None and end_time is not None and end_time < start_time:
+            raise InvalidParameterValueException(
+                f"end_time ({end_time}) must not be before start_time ({start_time})"
+            )
+        events = self.world.logs.events(self.trace.records, fn.name, fn.memory_size, code=fn.code)
+        return [
+            event
+            for event in events
+            if (start_time is None or event["timestamp"] >= start_time)
+            and (end_time is None or event["timestamp"] <= end_time)
+            and matches(event["message"], terms)
+        ]
+
     def metrics(self, function_name: str) -> dict[str, Any]:
         """CloudWatch's metrics of a function (``AWS/Lambda``), derived from the trace.
 
@@ -482,11 +541,4 @@ class Lab:
         return (
             f"<Lab seed={self.config.seed} t={self.engine.now:g}s "
             f"functions={len(self.world.registry.functions)} trace={len(self.trace)} records>"
-        )
-
-
-def _check_name(field: str, value: Any, longest: int) -> None:
-    if not isinstance(value, str) or not 1 <= len(value) <= longest:
-        raise InvalidParameterValueException(
-            f"{field} must be a string of 1 to {longest} characters, got {value!r}"
         )

@@ -16,6 +16,7 @@ from typing import Any
 from ..config import LabConfig
 from .clock import SimClock
 from .compute.functions import Function
+from .compute.logs import LogStore
 from .compute.runtime import Runtime
 from .compute.service import Service
 from .engine import Engine
@@ -37,7 +38,8 @@ class World:
         self.clock = clock = SimClock(config.start_time)
         self.engine = engine = Engine(config.seed)
         self.trace = trace = Trace(clock)
-        self.runtime = runtime = Runtime(clock, config.region, config.hang_guard_seconds)
+        self.logs = logs = LogStore(clock, echo=config.echo_logs)
+        self.runtime = runtime = Runtime(clock, config.region, config.hang_guard_seconds, logs)
         self.registry = Registry(config.region, config.account_id)
         self.names = Names()
         self.service = Service(

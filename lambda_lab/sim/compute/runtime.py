@@ -14,6 +14,11 @@ A :class:`Runtime` session (``with runtime:``) is entered once per
   wall-clock time (a watchdog thread signals the running thread) and reported
   as a timeout, so the kernel stays usable.
 
+* ``sys.stdout`` / ``sys.stderr`` and the root logger are captured (once per
+  session, as the clock): what a handler prints or logs goes to its log stream
+  with its virtual time (see :mod:`.logs`), and through to the notebook when
+  the lab echoes; output outside handlers passes through untouched.
+
 ``time.monotonic()`` and ``time.perf_counter()`` stay real.
 
 One difference from AWS remains: the handler runs in this process, so a
@@ -26,9 +31,11 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from time import perf_counter
@@ -38,6 +45,7 @@ import time_machine
 
 from ..clock import SimClock
 from ..fastjson import dumps
+from .logs import LogCapture, LogHandler, LogStore
 from .records import EXIT_ERROR, EXIT_MESSAGE, ErrorInfo
 
 __all__ = ["ERROR", "INIT_HUNG", "MAX_RESPONSE_BYTES", "OK", "TIMEOUT", "Runtime"]
@@ -102,8 +110,14 @@ _WATCHDOG = _Watchdog()
 class Runtime:
     """Executes handlers for one lab; see the module docstring."""
 
-    def __init__(self, clock: SimClock, region: str, guard: float) -> None:
+    def __init__(
+        self, clock: SimClock, region: str, guard: float, logs: LogStore | None = None
+    ) -> None:
         self._clock = clock
+        #: Where handler output goes (see :mod:`.logs`); ``_context`` says who writes.
+        self.logs = logs if logs is not None else LogStore(clock)
+        self._context: Any = None
+        self._streams: Any = None
         epoch = clock.epoch
         self._epoch_ns = int(epoch.replace(microsecond=0).timestamp()) * 10**9 + (
             epoch.microsecond * 1000
@@ -158,13 +172,39 @@ class Runtime:
         if _HAS_ALARM and threading.current_thread() is threading.main_thread():
             self._old_signal = signal.signal(signal.SIGALRM, self._on_signal)
             self._alarm = True
+        self._capture_output()
         _WATCHDOG.watch(self)
         return self
+
+    def _capture_output(self) -> None:
+        # Once per session, as the clock: handler output goes to the log store.
+        logs = self.logs
+        out, err = sys.stdout, sys.stderr
+        handler = LogHandler(logs, self, self._clock, err)
+        captures = (LogCapture(logs, self, out), LogCapture(logs, self, err))
+        self._streams = (out, err, captures, handler)
+        logs.captures[:] = captures
+        sys.stdout, sys.stderr = captures
+        logging.getLogger().addHandler(handler)
+
+    def _release_output(self) -> None:
+        out, err, captures, handler = self._streams
+        self._streams = None
+        logging.getLogger().removeHandler(handler)
+        for capture in captures:
+            capture.flush_pending()
+        self.logs.captures[:] = []
+        # Give the streams back unless someone replaced them in the meantime.
+        if sys.stdout is captures[0]:
+            sys.stdout = out
+        if sys.stderr is captures[1]:
+            sys.stderr = err
 
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
         if self._depth:
             return
+        self._release_output()
         _WATCHDOG.unwatch(self)
         gc.set_threshold(*self._gc_threshold)
         if self._alarm:
@@ -197,6 +237,7 @@ class Runtime:
             return self._nested(self.call, handler, event, context, t0, budget, env)
         if env is not self._env_function:
             self._switch_env(env)
+        self._context = context
         if self._direct:  # _move(), inlined: this runs once per attempt
             self._coords._destination_timestamp_ns = self._epoch_ns + round(t0 * 1e9)
         else:  # pragma: no cover - other time-machine versions
@@ -228,11 +269,16 @@ class Runtime:
             self._in_call = False
             if returned:
                 message = f"Unable to marshal response: {exc}"
-                return ERROR, ErrorInfo("Runtime.MarshalError", message), self.slept, False
-            return ERROR, ErrorInfo.from_exception(exc), self.slept, False
+                info = ErrorInfo("Runtime.MarshalError", message)
+            else:
+                info = ErrorInfo.from_exception(exc)
+            self.logs.add_error(t0 + self.slept, context, info)  # the runtime's [ERROR] line
+            return ERROR, info, self.slept, False
         except BaseException as exc:
             self._in_call = False
-            return ERROR, ErrorInfo.from_exception(exc), self.slept, False
+            info = ErrorInfo.from_exception(exc)
+            self.logs.add_error(t0 + self.slept, context, info)
+            return ERROR, info, self.slept, False
         self._in_call = False
         if len(body) > MAX_RESPONSE_BYTES:  # json.dumps escapes to ASCII: chars == bytes
             message = (
@@ -242,16 +288,20 @@ class Runtime:
             return ERROR, ErrorInfo("Function.ResponseSizeTooLarge", message), self.slept, False
         return OK, body, self.slept, False
 
-    def run_init(self, init: Any, t0: float, env: dict) -> ErrorInfo | str | None:
+    def run_init(
+        self, init: Any, t0: float, env: dict, context: Any = None
+    ) -> ErrorInfo | str | None:
         """Run module-level code of a new environment.
 
         Returns None, an :class:`ErrorInfo` for an exception (an init error), or
-        ``INIT_HUNG`` when the code ran past the hang guard.
+        ``INIT_HUNG`` when the code ran past the hang guard.  ``context`` (an
+        :class:`~.logs.InitContext`) names the log stream its output goes to.
         """
         if self._in_call:
-            return self._nested(self.run_init, init, t0, env)
+            return self._nested(self.run_init, init, t0, env, context)
         if env is not self._env_function:
             self._switch_env(env)
+        self._context = context
         self._move(t0)
         self._t0, self._budget, self.slept = t0, math.inf, 0.0
         self._call_id += 1
@@ -266,12 +316,20 @@ class Runtime:
         except ImportError as exc:
             # The Python runtime reports a failed import as its own error, with no stack.
             message = f"Unable to import module 'lambda_function': {exc}"
-            return ErrorInfo("Runtime.ImportModuleError", message, request_id_in_payload=False)
+            info = ErrorInfo("Runtime.ImportModuleError", message, request_id_in_payload=False)
+            self._log_init_error(info)
+            return info
         except BaseException as exc:
-            return ErrorInfo.from_exception(exc, skip=1, in_init=True)
+            info = ErrorInfo.from_exception(exc, skip=1, in_init=True)
+            self._log_init_error(info)
+            return info
         finally:
             self._in_call = False
         return None
+
+    def _log_init_error(self, info: ErrorInfo) -> None:
+        if self._context is not None:
+            self.logs.add_error(self._t0 + self.slept, self._context, info)
 
     def _nested(self, method: Any, *args: Any) -> Any:
         """Run ``method`` inside a running handler, then give the outer call its state back."""
@@ -281,12 +339,13 @@ class Runtime:
             self.slept,
             self._call_id,
             self._env_function,
+            self._context,
         )
         self._in_call = False
         try:
             return method(*args)
         finally:
-            self._t0, self._budget, self.slept, self._call_id, env = saved
+            self._t0, self._budget, self.slept, self._call_id, env, self._context = saved
             if env is not self._env_function:
                 self._switch_env(env)
             self._in_call = True
@@ -295,6 +354,15 @@ class Runtime:
     def in_handler(self) -> bool:
         """True while a handler (or module code) is running."""
         return self._in_call
+
+    def writer(self) -> Any:
+        """The context of the handler (or module code) running in this thread, else None.
+
+        Output capture asks it on each write: who is writing, and whether to capture.
+        """
+        if self._in_call and threading.get_ident() == self._thread_id:
+            return self._context
+        return None
 
     def advance(self, seconds: float) -> None:
         """Let the running handler's virtual time pass (a sleep, a wait on a call).

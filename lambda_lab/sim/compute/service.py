@@ -28,6 +28,7 @@ from ..ids import new_uuid
 from ..trace.trace import Trace
 from .context import LambdaContext
 from .functions import Environment, Function, Invocation, billed_ms
+from .logs import InitContext
 from .records import ErrorInfo
 from .runtime import ERROR, INIT_HUNG, OK, TIMEOUT, Runtime
 
@@ -188,6 +189,7 @@ class Service:
         stream = f"{self._log_date(now)}/[$LATEST]{self.engine.rng.getrandbits(128):032x}"
         env = Environment(f"env-{self._env_seq}", fn, now, stream)
         fn.environments[env.id] = env
+        self.runtime.logs.streams[env.id] = stream
         self.trace.append({"t": now, "kind": "env_created", "function": fn.name, "env": env.id})
         return env
 
@@ -197,11 +199,18 @@ class Service:
         error = None
         if fn.code:
             namespace: dict[str, Any] = {"__name__": "lambda_function"}
-            error = self.runtime.run_init(lambda: exec(fn._compiled, namespace), now, fn.env_vars)
+            error = self.runtime.run_init(
+                lambda: exec(fn.compiled, namespace),
+                now,
+                fn.env_vars,
+                InitContext(fn.name, env.log_stream_name),
+            )
             if error == INIT_HUNG:
                 # Module code that never finishes is an Init past its limit: retried
                 # inside the invoke, it runs into the function timeout.
                 init, error = math.inf, None
+            elif error is not None:
+                error.source = fn.code  # its frames' lines: this function's module
             elif error is None:
                 env.handler = namespace.get(fn.handler.rpartition(".")[2])
                 if not callable(env.handler):
@@ -265,7 +274,7 @@ class Service:
         context = LambdaContext(
             inv.request_id,
             fn.name,
-            fn.arn,
+            inv.invoked_arn,
             fn.memory_size,
             env.log_stream_name,
             now + budget,

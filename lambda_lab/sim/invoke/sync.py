@@ -21,6 +21,9 @@ from ..compute.service import SERVICE_ERROR, Service, refusal_record
 
 __all__ = ["InvocationResponse", "invoke_and_wait", "request_response"]
 
+#: Response keys boto3 leaves out when their header is not sent.
+_ABSENT_WHEN_NONE = ("FunctionError", "ExecutedVersion")
+
 
 @dataclass(frozen=True)
 class InvocationResponse:
@@ -47,16 +50,25 @@ class InvocationResponse:
     billed_duration_ms: int = 0
     cold_start: bool = False
     extra: dict = field(default_factory=dict, repr=False)
+    #: ``invoke(..., log_type="Tail")``: the last 4 KB of the invocation's log, base64.
+    log_result: str | None = None
 
     def __getitem__(self, key: str) -> Any:
-        """boto3's keys: ``StatusCode``, ``FunctionError``, ``ExecutedVersion``, ``Payload``."""
+        """boto3's keys: ``StatusCode``, ``FunctionError``, ``ExecutedVersion``, ``Payload``.
+
+        As in boto3's response, ``FunctionError`` is absent without an error and
+        ``ExecutedVersion`` is absent when nothing ran (202 ``Event``, 204 ``DryRun``).
+        """
         mapping = {
             "StatusCode": self.status_code,
             "FunctionError": self.function_error,
             "ExecutedVersion": self.executed_version,
             "Payload": self.payload,
+            "LogResult": self.log_result,
         }
-        if key not in mapping or (key == "FunctionError" and self.function_error is None):
+        if key == "LogResult" and self.log_result is None:
+            raise KeyError(key)  # boto3 sends it only for log_type="Tail"
+        if key not in mapping or (key in _ABSENT_WHEN_NONE and mapping[key] is None):
             raise KeyError(key)
         return mapping[key]
 
@@ -91,6 +103,7 @@ def request_response(
     *,
     source: str | None = None,
     request_id: str | None = None,
+    invoked_arn: str | None = None,
 ) -> Invocation:
     """Invoke ``fn`` synchronously now; ``on_response(response, throttle_reason, inv)``.
 
@@ -98,7 +111,8 @@ def request_response(
     ``SERVICE_ERROR`` when the service failed with 500 rather than throttling.
     The callback runs when the attempt ends (or at once when refused).
     ``request_id`` is the id to use, when the caller drew it beforehand to
-    name it in a record of its own.
+    name it in a record of its own.  ``invoked_arn`` is the ARN as the caller
+    named the function (``context.invoked_function_arn``; default unqualified).
     """
     engine = service.engine
     now = engine.now
@@ -121,7 +135,7 @@ def request_response(
 
     if request_id is None:
         request_id = service.new_request_id()
-    inv = Invocation(fn, body, request_id, "RequestResponse", ended, now)
+    inv = Invocation(fn, body, request_id, "RequestResponse", ended, now, invoked_arn)
     record = {
         "t": now,
         "kind": "invoke",
@@ -142,7 +156,11 @@ def request_response(
 
 
 def invoke_and_wait(
-    service: Service, runtime: Runtime, fn: Function, body: str
+    service: Service,
+    runtime: Runtime,
+    fn: Function,
+    body: str,
+    invoked_arn: str | None = None,
 ) -> InvocationResponse:
     """Invoke ``fn`` synchronously and run the world until the response exists.
 
@@ -150,7 +168,7 @@ def invoke_and_wait(
     up with the handler's own clock, and the handler then waits, in virtual
     time, for the response: the wait counts in its duration.  A throttle
     raises ``TooManyRequestsException`` (429), a service error
-    ``ServiceException`` (500).
+    ``ServiceException`` (500).  ``invoked_arn``: as for :func:`request_response`.
     """
     engine = service.engine
     box: list = []
@@ -159,7 +177,9 @@ def invoke_and_wait(
         if nested:
             called_at = runtime.now()
             engine.run(until=called_at)
-        request_response(service, fn, body, lambda *result: box.append(result))
+        request_response(
+            service, fn, body, lambda *result: box.append(result), invoked_arn=invoked_arn
+        )
         engine.run_while(lambda: not box)
         if nested:
             runtime.advance(engine.now - called_at)
