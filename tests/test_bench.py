@@ -34,8 +34,9 @@ def test_coldstart_matches_its_reference_models(bench, capsys):
     # AND the pool model, fed the lab's arrivals and durations, finds the same numbers
     reference = result["reference"]
     assert result["cold_probability"] == pytest.approx(reference["cold"])
+    # (simulation_metrics rounds environment averages to MEAN_DIGITS decimals)
     for key in ("total", "busy", "idle"):
-        assert result["environments"][key] == pytest.approx(reference[key], rel=1e-9)
+        assert result["environments"][key] == pytest.approx(reference[key], abs=0.5e-4)
 
 
 def test_async_retries_models_agree_on_outcomes(bench, capsys):

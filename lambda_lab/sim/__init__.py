@@ -1,7 +1,18 @@
-"""The simulator: Lambda's semantics over a small discrete-event engine.
+"""The simulator: Lambda's semantics over a small discrete-event engine, in layers.
 
-``engine`` knows nothing of Lambda; ``service`` runs handlers in execution
-environments under concurrency limits; ``sync`` and ``asynchronous`` are the
-invocation paths; ``targets`` and ``destinations`` receive what they send;
-``trace`` records every step.  Nothing here imports widgets or IPython.
+Imports run downhill only, and ``tests/test_layers.py`` keeps it so:
+
+``engine``, ``clock``, ``fastjson``   a small event engine and its helpers; they know
+                                     nothing of Lambda (``ids`` and ``registry`` add
+                                     seeded ids and the names and ARNs of one account)
+``trace/``       append-only records, their declared kinds, metrics derived from them
+``compute/``     functions, execution environments, concurrency, running a handler
+``resources/``   SQS, SNS, EventBridge, S3: grouped by what they are, not who uses them
+``invoke/``      the synchronous and asynchronous paths, destinations, payload quotas
+``callers/``     traffic patterns, SDK clients with botocore's retries, API Gateway
+``mappings/``    event source mappings (pollers), next
+``world``        :class:`~lambda_lab.sim.world.World` assembles one account; every
+                 part receives the world (or the pieces it needs), never the ``Lab``
+
+Nothing here imports ``lambda_lab.lab``, widgets or IPython.
 """

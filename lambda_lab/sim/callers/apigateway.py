@@ -23,11 +23,8 @@ Integration timeout: 50 ms to 29 s by default.  Since 4 June 2024 Regional
 and private REST APIs may raise the ceiling with a Service Quotas request;
 pass that quota as ``max_integration_timeout``.
 
-Trace records (each with ``api`` and ``function``): ``apigw_request``
-(``request_id`` of the Lambda invocation, ``integration_timeout``) and
-``apigw_response`` (``request_id``, ``status_code``, ``latency``, and
-``reason`` ``"integration_timeout"`` / ``"function_error"`` /
-``"malformed_response"`` / ``"throttle"`` when API Gateway made the answer).
+Its trace records (``apigw_request``, ``apigw_response``) are declared, with
+their fields, in :mod:`lambda_lab.sim.trace.kinds`.
 """
 
 from __future__ import annotations

@@ -17,17 +17,9 @@ attempt and sends a new ``Invoke`` with a new request id, while the first
 invocation keeps running in the service.  One ``invoke()`` of a function that
 runs for two minutes therefore runs it up to five times.
 
-Trace records (each with ``client`` and ``function``):
-
-``client_request``  an attempt is sent (``attempt``, ``request_id``)
-``client_timeout``  no response within ``read_timeout`` (``attempt``, ``request_id``)
-``client_retry``    attempt ``attempt`` failed; the next follows after ``delay``
-                    seconds (``reason`` ``"throttle"``, ``"service_error"`` or
-                    ``"read_timeout"``, ``request_id``)
-``client_done``     the final outcome: ``outcome`` ``"response"``, ``"throttled"``,
-                    ``"service_error"`` or ``"gave_up"``; ``attempts``, ``request_ids``,
-                    ``status_code`` (None after a read timeout), ``latency``, and
-                    ``function_error`` or ``error_code``
+Its trace records (``client_request``, ``client_timeout``, ``client_retry``,
+``client_done``) are declared, with their fields, in
+:mod:`lambda_lab.sim.trace.kinds`.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ and do not move when other parts of the world draw more or fewer numbers
 Trace: arrivals appear as the records of the path they take (``invoke`` with
 ``source`` set to the generator's id, or the client's and API's records).  A
 request the API refuses before it reaches the service (payload too large,
-not JSON) is recorded as ``request_rejected`` (``source``, ``index``,
-``error_code``, ``status_code``, ``message``).
+not JSON) is recorded as ``request_rejected`` (declared in
+:mod:`lambda_lab.sim.trace.kinds`).
 """
 
 from __future__ import annotations

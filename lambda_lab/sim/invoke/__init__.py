@@ -1,1 +1,2 @@
-"""invoke"""
+"""Invocation paths: synchronous, asynchronous (queue, retries, event age),
+destinations and dead-letter queues, event invoke configs, payload quotas."""
