@@ -8,7 +8,7 @@ PORT   ?= 8888
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint format bench install install-test clean
+.PHONY: lab test lint format bench mutation install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,5 +49,13 @@ bench: install-test
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/async_retries.py
 
+## make mutation: mutmut over lambda_lab/sim (slow, not part of make test), then a
+## per-module table that fails below MUTATION_MIN %.  mutmut copies the code to mutants/.
+MUTMUT_ARGS   ?= --max-children 2
+MUTATION_MIN  ?= 90
+mutation: install-test
+	$(BIN)/mutmut run $(MUTMUT_ARGS)
+	$(BIN)/python scripts/mutation_report.py --min $(MUTATION_MIN) --mutmut $(BIN)/mutmut
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants
