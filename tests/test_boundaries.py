@@ -491,3 +491,64 @@ def test_clear_forgets_the_records_and_keeps_counting(lab):
     m = len(lab.trace)
     lab.trace.clear()
     assert lab.trace.cursor() == n + m
+
+
+# -- counting what is outstanding -----------------------------------------------------
+
+
+def test_two_events_in_flight_with_duplicates_all_settle(lab):
+    # GIVEN two events accepted at 100 s, each delivered twice
+    lab.create_function("f", ok, duration=1)
+    lab.update_function_configuration("f", duplicate_delivery_probability=1.0)
+    lab.run(until=100)
+    for n in (1, 2):
+        lab.invoke("f", {"n": n}, invocation_type="Event")
+    assert lab.service.outstanding == 2
+    lab.settle()
+    # THEN both and both copies succeeded (the copies too: accepted at 100 s, aged 1 s)
+    succeeded = lab.trace.filter("succeeded")
+    assert len(succeeded) == 4 and sum(bool(r.get("duplicate")) for r in succeeded) == 2
+    assert lab.service.outstanding == 0
+
+
+def test_a_record_too_large_for_a_function_destination_fails_saying_why(lab):
+    # GIVEN a failing function whose OnFailure is another function, and a ~1 MiB event
+    sink = lab.create_function("sink", ok)
+    lab.create_function("f", refuse)
+    lab.put_function_event_invoke_config(
+        "f", maximum_retry_attempts=0, destination_config={"OnFailure": sink}
+    )
+    lab.invoke("f", '"' + "a" * (1024 * 1024 - 100) + '"', invocation_type="Event")
+    lab.run()
+    # THEN the record (event plus response) is over the async quota: delivery fails, explained
+    (failed,) = lab.trace.filter("delivery_failed")
+    assert failed["via"] == "destination"
+    assert failed["error"].startswith("Request must be smaller than 1048576 bytes")
+
+
+def test_the_registry_itself_refuses_a_second_function_of_one_name(lab):
+    fn = lab.create_function("f", ok)
+    with pytest.raises(ll.ResourceConflictException, match="Function already exist: f"):
+        lab.world.registry.add_function(fn)
+
+
+def test_a_nested_invoke_does_not_run_the_world_ahead(lab):
+    # GIVEN a handler invoking another function synchronously, and an event due at 50 s
+    seen = []
+
+    def inner(event, context):
+        seen.append(("inner", lab.now))
+
+    def outer(event, context):
+        lab.invoke("inner")
+        seen.append(("outer", lab.now))
+
+    lab.create_function("inner", inner)
+    lab.create_function("outer", outer)
+    lab.create_function("later", lambda e, c: seen.append(("later", lab.now)))
+    lab.engine.at(50, lambda _: lab.world.submit_event("later", {}))
+    # WHEN the outer function is invoked at 0 s
+    lab.invoke("outer")
+    lab.run()
+    # THEN the inner call ran before the event due at 50 s
+    assert [name for name, _ in seen] == ["inner", "outer", "later"]
