@@ -32,17 +32,17 @@ lab: install
 
 ## make test: lint, then every test (unit, property, README, notebooks via nbval).
 test: install-test
-	$(BIN)/ruff check lambda_lab tests bench
-	$(BIN)/ruff format --check lambda_lab tests bench
+	$(BIN)/ruff check lambda_lab tests bench scripts
+	$(BIN)/ruff format --check lambda_lab tests bench scripts
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check lambda_lab tests bench
+	$(BIN)/ruff check lambda_lab tests bench scripts
 
 format: install-test
-	$(BIN)/ruff format lambda_lab tests bench
-	$(BIN)/ruff check --fix lambda_lab tests bench
+	$(BIN)/ruff format lambda_lab tests bench scripts
+	$(BIN)/ruff check --fix lambda_lab tests bench scripts
 
 ## make bench: the benchmarks of bench/, printed as ratios.
 bench: install-test
