@@ -381,7 +381,8 @@ class LogHandler(logging.Handler):
         self._store = store
         self._runtime = runtime
         self._iso = clock.iso
-        self._stderr = stderr
+        #: Where records go that no other handler shows (``logging.lastResort``'s stream).
+        self.stderr = stderr
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -396,7 +397,7 @@ class LogHandler(logging.Handler):
         if (not inside or self._store.echo) and not self._others(record):
             last = logging.lastResort
             if last is not None and record.levelno >= last.level:
-                self._stderr.write(last.format(record) + "\n")
+                self.stderr.write(last.format(record) + "\n")
 
     def _others(self, record: logging.LogRecord) -> bool:
         """Whether a handler other than this one sees the record."""

@@ -118,6 +118,8 @@ class Runtime:
         self.logs = logs if logs is not None else LogStore(clock)
         self._context: Any = None
         self._streams: Any = None
+        self._captures: Any = None
+        self._log_handler: Any = None
         epoch = clock.epoch
         self._epoch_ns = int(epoch.replace(microsecond=0).timestamp()) * 10**9 + (
             epoch.microsecond * 1000
@@ -126,12 +128,14 @@ class Runtime:
         self._region = region
         self.guard = guard
         self._depth = 0
-        self._traveller: Any = None
+        # One traveller for the lab's life: its instant is set before each call.
+        self._traveller = time_machine.travel(clock.epoch_seconds, tick=False)
         self._coords: Any = None
+        self._active = False
         self._saved_env: dict[str, str | None] = {}
+        self._applied_env: dict[str, str] = {}
         self._env_function: str | None = None
         self._old_sleep: Any = None
-        self._old_signal: Any = None
         self._alarm = False
         self._thread_id = 0
         self._in_call = False
@@ -147,19 +151,29 @@ class Runtime:
         self.hangs = 0
 
     # -- the session -------------------------------------------------------
+    # ``with runtime:`` only counts; the patches go on when the first handler of
+    # the session runs (``_activate``) and come off when the outermost session
+    # ends.  A ``run()`` that runs no handler then costs a counter, not the
+    # microseconds of patching the clock, streams and signals.
     def __enter__(self) -> Runtime:
         self._depth += 1
-        if self._depth > 1:
-            return self
-        self._traveller = time_machine.travel(self._clock.epoch_seconds, tick=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth and self._active:
+            self._deactivate()
+
+    def _activate(self) -> None:
+        if not self._depth:
+            raise RuntimeError("handlers run inside a runtime session: `with runtime:`")
+        self._active = True
         self._coords = self._traveller.start()
         self._direct = isinstance(
             getattr(self._coords, "_destination_timestamp_ns", None), int
         ) and not getattr(self._coords, "_tick", True)
         self._old_sleep = time.sleep
         time.sleep = self._sleep
-        self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
-        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self._region
         self._env_function = None
         self._thread_id = threading.get_ident()
         # Full (generation 2) collections walk every in-flight invocation and
@@ -169,26 +183,31 @@ class Runtime:
         gc.set_threshold(*self._gc_threshold[:2], max(self._gc_threshold[2], 1000))
         # A signal interrupts even a blocking C call; it needs the main thread (and a
         # platform with SIGALRM).  Elsewhere the guard raises asynchronously instead.
-        if _HAS_ALARM and threading.current_thread() is threading.main_thread():
-            self._old_signal = signal.signal(signal.SIGALRM, self._on_signal)
-            self._alarm = True
+        self._alarm = _HAS_ALARM and threading.current_thread() is threading.main_thread()
+        if self._alarm:
+            _install_alarm()
         self._capture_output()
+        _ACTIVE.add(self)
         _WATCHDOG.watch(self)
-        return self
 
     def _capture_output(self) -> None:
         # Once per session, as the clock: handler output goes to the log store.
+        # The stand-ins are made once per runtime and pointed at today's streams.
         logs = self.logs
         out, err = sys.stdout, sys.stderr
-        handler = LogHandler(logs, self, self._clock, err)
-        captures = (LogCapture(logs, self, out), LogCapture(logs, self, err))
-        self._streams = (out, err, captures, handler)
+        if self._captures is None:
+            self._log_handler = LogHandler(logs, self, self._clock, err)
+            self._captures = (LogCapture(logs, self, out), LogCapture(logs, self, err))
+        captures, handler = self._captures, self._log_handler
+        captures[0].original, captures[1].original, handler.stderr = out, err, err
+        self._streams = (out, err)
         logs.captures[:] = captures
         sys.stdout, sys.stderr = captures
         logging.getLogger().addHandler(handler)
 
     def _release_output(self) -> None:
-        out, err, captures, handler = self._streams
+        out, err = self._streams
+        captures, handler = self._captures, self._log_handler
         self._streams = None
         logging.getLogger().removeHandler(handler)
         for capture in captures:
@@ -200,25 +219,20 @@ class Runtime:
         if sys.stderr is captures[1]:
             sys.stderr = err
 
-    def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        if self._depth:
-            return
+    def _deactivate(self) -> None:
+        self._active = False
         self._release_output()
         _WATCHDOG.unwatch(self)
+        _ACTIVE.discard(self)
         gc.set_threshold(*self._gc_threshold)
-        if self._alarm:
-            previous = self._old_signal
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
-            self._old_signal, self._alarm = None, False
+        # The SIGALRM handler stays installed: it passes signals that are not the
+        # guard's on to the handler it replaced, and reinstalling it per session
+        # would cost more than the rest of the session together.
+        self._alarm = False
         time.sleep = self._old_sleep
         self._traveller.stop()
-        self._traveller = self._coords = None
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._coords = None
+        self._restore_env()
 
     # -- one handler call ----------------------------------------------------
     def call(
@@ -235,6 +249,8 @@ class Runtime:
         """
         if self._in_call:
             return self._nested(self.call, handler, event, context, t0, budget, env)
+        if not self._active:
+            self._activate()
         if env is not self._env_function:
             self._switch_env(env)
         self._context = context
@@ -299,6 +315,8 @@ class Runtime:
         """
         if self._in_call:
             return self._nested(self.run_init, init, t0, env, context)
+        if not self._active:
+            self._activate()
         if env is not self._env_function:
             self._switch_env(env)
         self._context = context
@@ -376,21 +394,40 @@ class Runtime:
         self._move(self._t0 + self.slept)
 
     def _switch_env(self, env: dict[str, str]) -> None:
-        """Give the process this function's environment variables, and only its."""
+        """Give the process this function's environment variables, and only its.
+
+        ``os.environ`` is slow to touch (each write is a ``putenv``), so only
+        values that change are written: the first call of a session sets the
+        region and the function's variables, later calls of the same function
+        write nothing, and the end of the session gives back what was there.
+        """
         saved = self._saved_env
+        applied = self._applied_env
+        environ = os.environ
+        if not applied:
+            for key in _SESSION_KEYS:
+                saved[key] = environ.get(key)
+                environ[key] = applied[key] = self._region
         previous = self._env_function or {}
         for key in previous:
             if key not in env and key not in _SESSION_KEYS:
-                value = saved.get(key)
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        for key in env:
-            if key not in saved:
-                saved[key] = os.environ.get(key)
-        os.environ.update(env)
+                _put(environ, key, saved[key])
+                del applied[key]
+        for key, value in env.items():
+            if applied.get(key) != value:
+                if key not in saved:
+                    saved[key] = environ.get(key)
+                environ[key] = applied[key] = value
         self._env_function = env
+
+    def _restore_env(self) -> None:
+        saved = self._saved_env
+        environ = os.environ
+        for key in self._applied_env:
+            _put(environ, key, saved[key])
+        self._applied_env = {}
+        self._saved_env = {}
+        self._env_function = None
 
     def now(self) -> float:
         """Virtual time as the running handler sees it."""
@@ -435,21 +472,49 @@ class Runtime:
                 ctypes.c_ulong(self._thread_id), ctypes.py_object(_Hang)
             )
 
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        if self._in_call and self._fired_id == self._call_id:
+    def _on_signal(self) -> None:
+        """Stop the running handler if this runtime's guard sent the signal."""
+        in_guarded_call = self._in_call and self._fired_id == self._call_id
+        if in_guarded_call and threading.get_ident() == self._thread_id:
             raise _Hang()
-        previous = self._old_signal
-        if callable(previous):
-            previous(signum, frame)
+
+
+def _put(environ: Any, key: str, value: str | None) -> None:
+    if value is not None:
+        environ[key] = value
+        return
+    try:  # ``del`` is cheaper than ``pop(key, None)``; the handler may have deleted it
+        del environ[key]
+    except KeyError:
+        return
+
+
+#: Runtimes whose session is active (patches on); the alarm handler asks them.
+_ACTIVE: set[Runtime] = set()
+_previous_alarm: Any = None
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    for runtime in list(_ACTIVE):
+        runtime._on_signal()
+    previous = _previous_alarm
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        # Not the guard's signal, and nobody else handles it: die as the process
+        # would have without us.
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+
+def _install_alarm() -> None:
+    """Install the guard's SIGALRM handler once (again if someone replaced it)."""
+    global _previous_alarm
+    current = signal.getsignal(signal.SIGALRM)
+    if current is not _on_alarm:
+        _previous_alarm = current
+        signal.signal(signal.SIGALRM, _on_alarm)
 
 
 _HAS_ALARM = hasattr(signal, "SIGALRM") and hasattr(signal, "pthread_kill")
 _SESSION_KEYS = ("AWS_REGION", "AWS_DEFAULT_REGION")
-_ENV_KEYS = (
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-)
