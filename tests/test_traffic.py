@@ -454,13 +454,14 @@ def test_event_arrivals_go_to_submit_event(monkeypatch):
     lab = world()
     submitted = []
 
-    def submit(fn, payload, source):
+    def submit(fn, body, source):
+        payload = json.loads(body)
         if payload["i"] == 2:
             raise RequestTooLargeException("Request must be smaller than 1048576 bytes")
         submitted.append((lab.now, fn.name, payload, source))
         return f"req-{payload['i']}"
 
-    monkeypatch.setattr(lab.world.events, "submit_payload", submit)
+    monkeypatch.setattr(lab.world.events, "submit", submit)
     # WHEN four events arrive, one a second
     gen = TrafficGenerator(
         lab.world, "fn", Constant(1), payload=lambda i: {"i": i}, invocation_type="Event", count=4

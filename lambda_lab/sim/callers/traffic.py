@@ -116,10 +116,6 @@ class Schedule(Pattern):
         return iter(self.times)
 
 
-def _ignore(*_: Any) -> None:
-    """Nobody waits for the response of a direct arrival; the trace keeps it."""
-
-
 class TrafficGenerator:
     """Requests to ``function_name`` arriving as ``pattern`` says, from ``start`` on.
 
@@ -202,10 +198,10 @@ class TrafficGenerator:
         fn = self.function
         if client is None:
             if is_event:
-                submit = self.world.events.submit_payload
-                return lambda payload: submit(fn, payload, self.id)
+                submit = self.world.events.submit
+                return lambda body: submit(fn, body, self.id)
             service = self.world.service
-            return lambda body: request_response(service, fn, body, _ignore, source=self.id)
+            return lambda body: request_response(service, fn, body, None, source=self.id)
         if is_event:
             raise InvalidParameterValueException(
                 f"client applies to invocation_type='RequestResponse' only, got {client!r}"
@@ -224,16 +220,14 @@ class TrafficGenerator:
             f"client must be an SdkClient or an ApiGateway, got {client!r}"
         )
 
-    def _preparer(self, payload: Any, is_event: bool) -> Callable[[int], Any]:
+    def _preparer(self, payload: Any, is_event: bool) -> Callable[[int], str]:
+        """The request body of arrival ``index``, checked against its quota."""
+        limit = MAX_ASYNC_REQUEST_BYTES if is_event else MAX_SYNC_REQUEST_BYTES
         if callable(payload):
-            if is_event:  # the asynchronous path checks its own (1 MB) quota
-                return payload
-            return lambda index: encode_payload(payload(index), MAX_SYNC_REQUEST_BYTES)
-        # One fixed payload: check it now, so a bad one fails here, not mid-run.
-        if is_event:
-            encode_payload(payload, MAX_ASYNC_REQUEST_BYTES)
-            return lambda index: payload
-        body = encode_payload(payload, MAX_SYNC_REQUEST_BYTES)
+            return lambda index: encode_payload(payload(index), limit)
+        # One fixed payload: encoded (and checked) once, so a bad one fails here,
+        # not mid-run, and no arrival pays for serialising it again.
+        body = encode_payload(payload, limit)
         return lambda index: body
 
     # -- the hot path ------------------------------------------------------

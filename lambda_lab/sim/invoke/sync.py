@@ -16,7 +16,7 @@ from typing import Any
 
 from ...errors import ServiceException, TooManyRequestsException
 from ..compute.functions import Function, Invocation
-from ..compute.runtime import Runtime
+from ..compute.runtime import OK, Runtime
 from ..compute.service import SERVICE_ERROR, Service, refusal_record
 
 __all__ = ["InvocationResponse", "invoke_and_wait", "request_response"]
@@ -84,7 +84,7 @@ def response_from(inv: Invocation, now: float) -> InvocationResponse:
         status_code=200,
         request_id=inv.request_id,
         payload=inv.response_payload(),
-        function_error=None if inv.status == "ok" else "Unhandled",
+        function_error=None if inv.status == OK else "Unhandled",
         function_name=inv.function.name,
         start=inv.started_at,
         end=now,
@@ -99,7 +99,7 @@ def request_response(
     service: Service,
     fn: Function,
     body: str,
-    on_response: Callable[[InvocationResponse | None, str | None, Invocation], Any],
+    on_response: Callable[[InvocationResponse | None, str | None, Invocation], Any] | None,
     *,
     source: str | None = None,
     request_id: str | None = None,
@@ -109,7 +109,9 @@ def request_response(
 
     Exactly one of ``response`` / ``throttle_reason`` is set; the reason is
     ``SERVICE_ERROR`` when the service failed with 500 rather than throttling.
-    The callback runs when the attempt ends (or at once when refused).
+    The callback runs when the attempt ends (or at once when refused).  With
+    ``on_response=None`` nobody waits (traffic that keeps no answers), and no
+    response object is built: the trace has the outcome.
     ``request_id`` is the id to use, when the caller drew it beforehand to
     name it in a record of its own.  ``invoked_arn`` is the ARN as the caller
     named the function (``context.invoked_function_arn``; default unqualified).
@@ -120,7 +122,6 @@ def request_response(
 
     def ended(inv: Invocation) -> None:
         service.outstanding -= 1
-        response = response_from(inv, engine.now)
         append(
             {
                 "t": engine.now,
@@ -128,10 +129,11 @@ def request_response(
                 "function": fn.name,
                 "request_id": inv.request_id,
                 "status_code": 200,
-                "function_error": response.function_error,
+                "function_error": None if inv.status == OK else "Unhandled",
             }
         )
-        on_response(response, None, inv)
+        if on_response is not None:
+            on_response(response_from(inv, engine.now), None, inv)
 
     if request_id is None:
         request_id = service.new_request_id()
@@ -151,7 +153,8 @@ def request_response(
     if reason is not None:
         service.outstanding -= 1
         append(refusal_record(now, fn, inv.request_id, reason))
-        on_response(None, reason, inv)
+        if on_response is not None:
+            on_response(None, reason, inv)
     return inv
 
 
