@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import signal
+import sys
 import time
 
 import pytest
@@ -431,3 +433,50 @@ def test_a_handler_error_raised_through_the_simulator_shows_only_the_handlers_fr
     assert stack == [
         f'  File "{__file__}", line {line}, in caller\n    return lab.invoke("blocked")\n'
     ]
+
+
+# -- the session is entered lazily ------------------------------------------------------
+def test_a_session_that_runs_no_handler_patches_nothing():
+    # GIVEN a lab with a function, and the process's clock, sleep and streams
+    lab = ll.Lab(seed=1)
+    lab.create_function("f", lambda e, c: time.time())
+    real_sleep, streams = time.sleep, (sys.stdout, sys.stderr)
+    # WHEN a session runs that starts no handler
+    with lab.runtime:
+        lab.run(until=5)
+        # THEN nothing is patched
+        assert not lab.runtime.active
+        assert time.sleep is real_sleep and (sys.stdout, sys.stderr) == streams
+        # WHEN a handler runs in the same session
+        answer = lab.invoke("f")
+        # THEN the patches are on until the session ends, and the handler saw virtual time
+        assert lab.runtime.active and time.sleep is not real_sleep
+    assert answer.payload == pytest.approx(lab.world.clock.epoch_seconds + 5, abs=1)
+    assert not lab.runtime.active
+    assert time.sleep is real_sleep and (sys.stdout, sys.stderr) == streams
+
+
+def test_a_handler_outside_any_session_is_refused():
+    # GIVEN a runtime with no session open
+    lab = ll.Lab(seed=1)
+    # WHEN a handler is called directly THEN it is refused, and nothing is patched
+    with pytest.raises(RuntimeError, match="runtime session"):
+        lab.runtime.call(lambda e, c: 1, {}, None, 0.0, 3.0, {})
+    assert not lab.runtime.active
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")
+def test_an_alarm_that_is_not_the_guards_reaches_the_previous_handler():
+    # GIVEN a program with its own SIGALRM handler, and a lab that ran a handler
+    seen = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: seen.append(signum))
+    try:
+        lab = ll.Lab(seed=1)
+        lab.create_function("f", lambda e, c: None)
+        lab.invoke("f")
+        # WHEN the process gets a SIGALRM outside any handler
+        signal.raise_signal(signal.SIGALRM)
+        # THEN the program's handler got it
+        assert seen == [signal.SIGALRM]
+    finally:
+        signal.signal(signal.SIGALRM, previous)

@@ -164,6 +164,11 @@ class Runtime:
         if not self._depth and self._active:
             self._deactivate()
 
+    @property
+    def active(self) -> bool:
+        """True while the session's patches (clock, sleep, streams) are on."""
+        return self._active
+
     def _activate(self) -> None:
         if not self._depth:
             raise RuntimeError("handlers run inside a runtime session: `with runtime:`")
