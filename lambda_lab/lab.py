@@ -392,12 +392,22 @@ class Lab:
         visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT,
         message_retention_period: int = DEFAULT_MESSAGE_RETENTION_PERIOD,
         redrive_policy: dict | None = None,
+        delay_seconds: int = 0,
+        receive_message_wait_time_seconds: int = 0,
+        maximum_message_size: int = 1048576,
+        content_based_deduplication: bool = False,
     ) -> Queue:
         """An SQS queue (a name ending in ``.fifo`` makes a FIFO queue).
 
         ``redrive_policy={"deadLetterTargetArn": dlq, "maxReceiveCount": 5}``
         moves a message to ``dlq`` (a queue of the same type, or its ARN) once it
-        has been received that many times (1 to 1,000).
+        has been received that many times (1 to 1,000).  ``delay_seconds``
+        (0-900) hides each new message that long; ``maximum_message_size``
+        (1,024 B to 1 MiB) caps a body; ``receive_message_wait_time_seconds``
+        (0-20) is the long-polling wait, recorded for ``get_queue_attributes``
+        (in virtual time a poller is woken by the message itself).  FIFO queues
+        deduplicate within 5 minutes by ``message_deduplication_id``, or by the
+        body's SHA-256 with ``content_based_deduplication=True``.
         """
         settings = validate(
             QueueSettings,
@@ -405,13 +415,26 @@ class Lab:
             visibility_timeout=visibility_timeout,
             message_retention_period=message_retention_period,
             redrive_policy=redrive_policy,
+            delay_seconds=delay_seconds,
+            receive_message_wait_time_seconds=receive_message_wait_time_seconds,
+            maximum_message_size=maximum_message_size,
+            content_based_deduplication=content_based_deduplication,
         )
+        if settings.content_based_deduplication and not settings.fifo:
+            raise InvalidParameterValueException(
+                "Unknown Attribute ContentBasedDeduplication. (content_based_deduplication "
+                f"applies to FIFO queues only, got queue_name {queue_name!r})"
+            )
         registry = self.world.registry
         queue = Queue(
             settings.queue_name,
             self.world,
             visibility_timeout=settings.visibility_timeout,
             message_retention_period=settings.message_retention_period,
+            delay_seconds=settings.delay_seconds,
+            receive_message_wait_time_seconds=settings.receive_message_wait_time_seconds,
+            maximum_message_size=settings.maximum_message_size,
+            content_based_deduplication=settings.content_based_deduplication,
         )
         registry.check_new(queue.arn)
         if settings.redrive_policy is not None:

@@ -67,6 +67,10 @@ class QueueSettings(Settings):
     visibility_timeout: int = Field(DEFAULT_VISIBILITY_TIMEOUT, ge=0, le=43200)
     message_retention_period: int = Field(DEFAULT_MESSAGE_RETENTION_PERIOD, ge=60, le=1209600)
     redrive_policy: RedrivePolicy | None = None
+    delay_seconds: int = Field(0, ge=0, le=900)
+    receive_message_wait_time_seconds: int = Field(0, ge=0, le=20)
+    maximum_message_size: int = Field(1048576, ge=1024, le=1048576)
+    content_based_deduplication: bool = False
 
     @property
     def fifo(self) -> bool:

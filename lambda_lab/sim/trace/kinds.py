@@ -277,6 +277,86 @@ class RequestRejected(Record):
     message: str
 
 
+# -- SQS queues and event source mappings -------------------------------------------
+class MessageExpired(Record):
+    """A message outlived the queue's retention period (``expired_at``) and is gone."""
+
+    queue: str
+    message_id: str
+    expired_at: float
+
+
+class MessageRedriven(Record):
+    """A message received ``receive_count`` times moved to the dead-letter queue."""
+
+    queue: str
+    message_id: str
+    dead_letter_queue: str
+    receive_count: int
+
+
+class VisibilityExpired(Record):
+    """A received message was not deleted in time: visible again since ``visible_at``."""
+
+    queue: str
+    message_id: str
+    receive_count: int
+    visible_at: float
+
+
+class MappingState(Record):
+    """An event source mapping changed state (``Enabled``, ``Disabled``, ``Deleting``...)."""
+
+    mapping: str
+    function: str
+    state: str
+    reason: str
+
+
+class MappingScaled(Record):
+    """A mapping's pollers changed how many batches they keep in flight."""
+
+    mapping: str
+    function: str
+    concurrency: int
+    reason: Literal["scale_up", "backoff", "idle"]
+
+
+class Batch(Record):
+    """A poller cut a batch and invokes the function with it (``trigger``: why now)."""
+
+    mapping: str
+    function: str
+    request_id: str
+    source: str
+    size: int
+    bytes: int
+    trigger: Literal["batch_size", "window", "payload_limit", "drained", "retry"]
+    message_ids: NotRequired[list[str]]
+    shard: NotRequired[str]
+    first_sequence_number: NotRequired[str]
+    last_sequence_number: NotRequired[str]
+
+
+class BatchFailed(Record):
+    """A batch failed, wholly or in part: ``failed`` records stay for a retry."""
+
+    mapping: str
+    function: str
+    request_id: str
+    reason: Literal["function_error", "partial_response", "invalid_partial_response", "throttle"]
+    failed: list[str]
+
+
+class MessagesDeleted(Record):
+    """A mapping deleted messages from its queue: processed, or filtered out."""
+
+    mapping: str
+    queue: str
+    message_ids: list[str]
+    reason: Literal["processed", "filtered"]
+
+
 #: Every record kind, by its ``kind`` value.
 KINDS: dict[str, type] = {
     "invoke": Invoke,
@@ -305,6 +385,14 @@ KINDS: dict[str, type] = {
     "apigw_request": ApigwRequest,
     "apigw_response": ApigwResponse,
     "request_rejected": RequestRejected,
+    "message_expired": MessageExpired,
+    "message_redriven": MessageRedriven,
+    "visibility_expired": VisibilityExpired,
+    "mapping_state": MappingState,
+    "mapping_scaled": MappingScaled,
+    "batch": Batch,
+    "batch_failed": BatchFailed,
+    "messages_deleted": MessagesDeleted,
 }
 
 
