@@ -8,7 +8,7 @@ PORT   ?= 8888
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint format bench mutation install install-test clean
+.PHONY: lab test lint format bench profile mutation install install-test install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e . jupyterlab
 	touch $@
 
+# The bench extra too: tests/test_bench.py runs the benchmarks (SimFaaS, pyinstrument).
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 ## make lab: JupyterLab on the course, on 127.0.0.1 with a token.
 lab: install
@@ -44,10 +50,14 @@ format: install-test
 	$(BIN)/ruff format lambda_lab tests bench scripts
 	$(BIN)/ruff check --fix lambda_lab tests bench scripts
 
-## make bench: the benchmarks of bench/, printed as ratios.
-bench: install-test
+## make bench: the benchmarks of bench/, printed as ratios to their references.
+bench: install-bench
+	$(BIN)/python bench/async_invoke.py
 	$(BIN)/python bench/coldstart.py
-	$(BIN)/python bench/async_retries.py
+
+## make profile: each benchmark workload once under pyinstrument, into bench/profiles/.
+profile: install-bench
+	$(BIN)/python bench/profile.py async-traffic loop sync-traffic coldstart
 
 ## make mutation: mutmut over lambda_lab/sim (slow, not part of make test), then a
 ## per-module table that fails below MUTATION_MIN %.  mutmut copies the code to mutants/.

@@ -1,192 +1,215 @@
-"""Cold starts: a long synchronous workload, checked against a reference model.
+"""Cold starts: lambda_lab against SimFaaS on SimFaaS's own workload, in one process.
 
-Requests arrive as a Poisson stream (0.9/s) for 100,000 s of virtual time;
-each is a synchronous invocation of a trivial handler whose duration is
-exponential with mean 2 s; idle environments are kept for 600 s.  The function
-timeout is set to its maximum (900 s) so that durations are not cut off at
-the 3 s default and the mean really is 2 s.
+The workload (SimFaaS's example): requests arrive as a Poisson stream (0.9/s)
+for 100,000 s of virtual time; a warm request is served in an exponential time
+of mean 1.991 s, a cold one in 2.244 s on average; an environment idle for
+600 s expires.  SimFaaS (``ServerlessSimulator``) draws the cold service time
+as an exponential of mean 2.244 s; lambda_lab, as a fixed Init phase of
+0.253 s plus the same Exponential(1.991 s) as a warm request, through its
+public API only: ``create_function(duration=ll.Exponential(1.991),
+init_duration=0.253, timeout=900)`` (900 s, so that no duration is cut) in a
+``Lab(keep_alive_seconds=600)``, synchronous requests from ``add_traffic``,
+timed around ``lab.run(until=...)``.  SimFaaS is timed around
+``generate_trace()``.
 
-The report gives the cold-start probability, the time-averaged number of
-environments (total, busy, idle) from ``lab.metrics``, throttles, and requests
-simulated per wall-clock second (the run only).  Two references check the
-numbers:
+Checks (the exit status is 1 when one fails; a missed speed goal only prints):
 
-* analytic (M/G/inf): the mean number of busy environments is the arrival
-  rate times the mean time an environment is busy per request, 0.9 x 2 s =
-  1.8, plus the Init phase of the requests that start cold;
-* a tiny pool model in pure Python, replaying the lab's own arrival times and
-  durations (read from the trace): it reuses the most recently used idle
-  environment, starts a new one otherwise, and reclaims one idle for 600 s.
-  Fed the same inputs it must find the same cold starts and the same averages.
+* both tools' cold-start probability and mean instance count agree, within
+  10% or 4 standard deviations of the difference, whichever is looser (the
+  deviations are estimated from the runs themselves, see ``tolerances``);
+* analytic (M/G/inf): lambda_lab's mean number of busy environments is the
+  arrival rate times the mean busy time of a request, Init of the cold ones
+  included, within 4 standard deviations of a time average over the run.
 
-    python bench/coldstart.py                    # the full workload
-    python bench/coldstart.py --seconds 300      # a quick smoke run
+The speed ratio is SimFaaS's wall time divided by lambda_lab's (goal 2.0),
+from best and median of ``--runs`` interleaved runs; peak memory comes from
+one more, untimed, run of each.
+
+    python bench/coldstart.py                              # 100,000 s, 5 runs
+    python bench/coldstart.py --seconds 2000 --runs 1      # a quick smoke run
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
-from collections import deque
+import math
+import sys
+from functools import partial
 from time import perf_counter
 from typing import Any
 
+import numpy as np
+from harness import Result, Sample, counts_agree, measure, print_table
+from simfaas.ServerlessSimulator import ServerlessSimulator
+from simfaas.SimProcess import ExpSimProcess
+
 import lambda_lab as ll
-from lambda_lab.sim.invoke.sync import request_response
 
+SECONDS = 100_000.0
 ARRIVAL_RATE = 0.9
-MEAN_DURATION = 2.0
+WARM_MEAN = 1.991
+COLD_MEAN = 2.244
+INIT_DURATION = round(COLD_MEAN - WARM_MEAN, 3)  # 0.253 s: cold = Init + a warm duration
 KEEP_ALIVE = 600.0
-INIT_DURATION = 0.25  # lambda_lab's default Init phase
 TIMEOUT = 900  # the maximum, so that no duration is cut off
-KEYS = ("total", "busy", "idle")
-RATIOS = ("cold", *KEYS)
+RELATIVE_TOLERANCE = 0.10
+GOAL = 2.0
+LAB, SIMFAAS = "lambda_lab", "SimFaaS"
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    return {"ok": context.aws_request_id}
+def handler(event: Any, context: Any) -> None:
+    """A handler that does nothing: the simulated durations are all that matter."""
 
 
-def simulate(seconds: float, seed: int) -> tuple[float, Any]:
-    """Run the workload; returns (wall seconds of the run, lab)."""
+def lambda_lab_run(seconds: float, seed: int) -> Sample:
+    """The workload on lambda_lab; times ``lab.run(until=seconds)``."""
     lab = ll.Lab(seed=seed, keep_alive_seconds=KEEP_ALIVE)
-    fn = lab.create_function("f", handler, timeout=TIMEOUT, duration=ll.Exponential(MEAN_DURATION))
-    engine, service = lab.engine, lab.service
-    gap = engine.rng.expovariate
-
-    def responded(response: Any, throttle_reason: str | None, inv: Any) -> None:
-        pass  # the trace records the response; nothing waits for it
-
-    def arrive(_: Any) -> None:
-        request_response(service, fn, "{}", responded)
-        engine.schedule(gap(ARRIVAL_RATE), arrive)
-
-    engine.schedule(gap(ARRIVAL_RATE), arrive)
+    lab.create_function(
+        "f",
+        handler,
+        timeout=TIMEOUT,
+        duration=ll.Exponential(WARM_MEAN),
+        init_duration=INIT_DURATION,
+    )
+    lab.add_traffic("f", ll.Poisson(ARRIVAL_RATE), payload={}, stop=seconds)
     start = perf_counter()
     lab.run(until=seconds)
-    return perf_counter() - start, lab
+    wall = perf_counter() - start
+    requests = len(lab.trace.filter(kind="invoke"))
+    ours = lab.simulation_metrics("f")
+    cold = ours["cold_starts"]
+    return Sample(
+        wall,
+        requests,
+        {
+            "requests": requests,
+            "cold": cold,
+            "cold_probability": cold / requests if requests else 0.0,
+            "instances": ours["environments"]["total"],
+            "busy": ours["environments"]["busy"],
+            "throttles": lab.metrics("f")["Throttles"],
+        },
+    )
 
 
-def replay(arrivals: list[tuple[float, float]], horizon: float) -> dict[str, float]:
-    """The pool model: cold starts and mean environments for ``(arrival, duration)`` pairs.
+def simfaas_run(seconds: float, seed: int) -> Sample:
+    """The workload on SimFaaS's ``ServerlessSimulator``; times ``generate_trace()``."""
+    np.random.seed(seed)  # SimFaaS draws from numpy's global generator
+    sim = ServerlessSimulator(
+        arrival_process=ExpSimProcess(rate=ARRIVAL_RATE),
+        warm_service_process=ExpSimProcess(rate=1 / WARM_MEAN),
+        cold_service_process=ExpSimProcess(rate=1 / COLD_MEAN),
+        expiration_threshold=KEEP_ALIVE,
+        max_time=seconds,
+    )
+    start = perf_counter()
+    sim.generate_trace()
+    wall = perf_counter() - start
+    counts = np.array(sim.hist_server_count, dtype=float)
+    weights = np.array(sim.time_lengths, dtype=float)
+    mean = float(np.average(counts, weights=weights))
+    return Sample(
+        wall,
+        sim.total_req_count,
+        {
+            "requests": sim.total_req_count,
+            "cold": sim.total_cold_count,
+            "cold_probability": sim.get_cold_start_prob(),
+            "instances": sim.get_average_server_count(),
+            # the spread of the instance count over time, for the tolerance
+            "instances_sd": math.sqrt(float(np.average((counts - mean) ** 2, weights=weights))),
+        },
+    )
 
-    A request starting cold is busy for the Init phase and then its duration.
-    Environments that become idle go on a stack ordered by when they became
-    idle, so the most recently used is on top and the next to expire at the
-    bottom.
+
+def tolerances(lab: dict[str, Any], ref: dict[str, Any], seconds: float) -> dict[str, float]:
+    """The standard deviation of each compared figure's difference between the two tools.
+
+    Cold starts are counted as Poisson, so the difference of two counts has
+    variance about their sum.  The instance count stays correlated for about
+    one keep-alive (an environment lives at least that long), so a time average
+    over ``seconds`` is about as good as ``seconds / (2 keep-alive)``
+    independent samples of it.
     """
-    ends: list[tuple[float, int]] = []  # (time it becomes idle, environment)
-    idle: deque[tuple[float, int]] = deque()  # (time it became idle, environment)
-    created: list[float] = []
-    lifetime = busy_time = 0.0
-    cold = 0
-    for t, duration in arrivals:
-        while ends and ends[0][0] <= t:
-            idle.append(heapq.heappop(ends))
-        while idle and idle[0][0] + KEEP_ALIVE <= t:
-            since, env = idle.popleft()
-            lifetime += since + KEEP_ALIVE - created[env]
-            created[env] = -1.0
-        if idle:
-            env = idle.pop()[1]
-            busy = duration
-        else:
-            env = len(created)
-            created.append(t)
-            busy = INIT_DURATION + duration
-            cold += 1
-        busy_time += min(t + busy, horizon) - t
-        heapq.heappush(ends, (t + busy, env))
-    for since, env in list(idle) + ends:
-        if since + KEEP_ALIVE <= horizon:
-            lifetime += since + KEEP_ALIVE - created[env]
-            created[env] = -1.0
-    lifetime += sum(horizon - c for c in created if c >= 0)
+    requests = max(lab["requests"], 1)
+    windows = max(seconds / (2 * KEEP_ALIVE), 1.0)
     return {
-        "cold": cold / len(arrivals) if arrivals else 0.0,
-        "total": lifetime / horizon,
-        "busy": busy_time / horizon,
-        "idle": (lifetime - busy_time) / horizon,
+        "cold_probability": math.sqrt(lab["cold"] + ref["cold"]) / requests,
+        "instances": math.sqrt(2) * ref["instances_sd"] / math.sqrt(windows),
     }
 
 
-def lab_inputs(lab: Any) -> list[tuple[float, float]]:
-    """Each request's arrival time and handler duration, read from the trace.
+def mginf_busy(cold_probability: float, seconds: float) -> tuple[float, float]:
+    """Expected mean busy environments (M/G/inf) and the standard deviation of its time average.
 
-    A request still running at the horizon has no ``attempt_ended``; its full
-    duration is not known, so it counts as running to the horizon.
+    The busy count of M/G/inf is Poisson with mean rate x E[S]; its time
+    average over T has variance about rate x E[S^2] / T.
     """
-    started: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for r in lab.trace:
-        if r["kind"] == "invoke":
-            started[r["request_id"]] = r["t"]
-        elif r["kind"] == "attempt_ended":
-            durations[r["request_id"]] = r["duration"]
-    return [(t, durations.get(rid, lab.now)) for rid, t in started.items()]
+    mean_busy = WARM_MEAN + cold_probability * INIT_DURATION
+    second_moment = 2 * WARM_MEAN**2  # of the exponential; Init adds little
+    return ARRIVAL_RATE * mean_busy, math.sqrt(ARRIVAL_RATE * second_moment / seconds)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print its table, checks and summary line; returns the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=100_000, help="virtual seconds to run")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the lab")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="virtual seconds per run")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each row")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the lab and of SimFaaS")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     args = parser.parse_args(argv)
 
-    wall, lab = simulate(args.seconds, args.seed)
-    metrics = lab.metrics("f")
-    started = lab.trace.filter(kind="attempt_started")
-    requests = len(lab.trace.filter(kind="invoke"))
-    cold = sum(1 for r in started if r["cold"]) / len(started) if started else 0.0
-    ours = lab.simulation_metrics("f")
-    environments = ours["environments"]
-    reference = replay(lab_inputs(lab), args.seconds)
-    # M/G/inf: busy = arrival rate x mean busy time per request (Init too, when cold).
-    expected_busy = ARRIVAL_RATE * (MEAN_DURATION + cold * INIT_DURATION)
+    rows = {
+        LAB: partial(lambda_lab_run, args.seconds, args.seed),
+        SIMFAAS: partial(simfaas_run, args.seconds, args.seed),
+    }
+    results: dict[str, Result] = measure(rows, args.runs, not args.no_memory)
+    print_table(
+        f"Cold starts: Poisson({ARRIVAL_RATE:g}/s) for {args.seconds:,.0f} s, warm "
+        f"Exponential({WARM_MEAN:g} s), cold mean {COLD_MEAN:g} s, keep-alive {KEEP_ALIVE:g} s",
+        results,
+        "requests",
+    )
+    print()
 
+    lab, ref = results[LAB].samples[0].stats, results[SIMFAAS].samples[0].stats
+    sigmas = tolerances(lab, ref, args.seconds)
+    checks = {}
+    for key, label, fmt in (
+        ("cold_probability", "cold-start probability", ".5f"),
+        ("instances", "mean instance count", ".4f"),
+    ):
+        ok, tolerance = counts_agree(lab[key], ref[key], RELATIVE_TOLERANCE, sigmas[key])
+        checks[key] = ok
+        print(
+            f"{label}: lambda_lab {lab[key]:{fmt}}, SimFaaS {ref[key]:{fmt}} "
+            f"(tolerance ±{tolerance:{fmt}}): {'agree' if ok else 'DISAGREE'}"
+        )
     print(
-        f"Cold starts: Poisson {ARRIVAL_RATE:g}/s synchronous requests for {args.seconds:,.0f} s, "
-        f"Exponential(mean={MEAN_DURATION:g} s),\nkeep-alive {KEEP_ALIVE:g} s, "
-        f"Init {INIT_DURATION:g} s, timeout {TIMEOUT} s, seed {args.seed}."
+        f"cold starts / requests: lambda_lab {lab['cold']:,} / {lab['requests']:,}, "
+        f"SimFaaS {ref['cold']:,} / {ref['requests']:,}; lambda_lab throttles {lab['throttles']}"
+    )
+    expected, sigma = mginf_busy(lab["cold_probability"], args.seconds)
+    checks["mginf"] = abs(lab["busy"] - expected) <= 4 * sigma
+    print(
+        f"mean busy environments (M/G/inf): lambda_lab {lab['busy']:.4f}, expected "
+        f"{expected:.4f} (tolerance ±{4 * sigma:.4f}): "
+        f"{'agree' if checks['mginf'] else 'DISAGREE'}"
     )
     print()
-    print(f"requests                    {requests:,}")
-    print(f"attempts started            {len(started):,}")
-    print(f"throttles                   {metrics['Throttles']:,}")
-    print(f"errors (incl. timeouts)     {metrics['Errors']:,}")
-    print(f"cold-start probability      {cold:.5f} ({ours['cold_starts']:,} cold)")
-    print(f"peak concurrency            {metrics['ConcurrentExecutions']}")
+
+    best = results[SIMFAAS].best_wall / results[LAB].best_wall
+    median = results[SIMFAAS].median_wall / results[LAB].median_wall
     print(
-        f"mean environments           total {environments['total']:.4f}, "
-        f"busy {environments['busy']:.4f}, idle {environments['idle']:.4f}"
+        f"cold start: SimFaaS/lambda_lab wall best {best:.2f}x median {median:.2f}x (goal {GOAL})"
     )
-    print(f"wall time of the run        {wall:.3f} s")
-    print(f"requests per wall second    {requests / wall:,.0f}")
-    print()
-    print(
-        f"analytic busy (M/G/inf)     {ARRIVAL_RATE:g} x {MEAN_DURATION:g} s = "
-        f"{ARRIVAL_RATE * MEAN_DURATION:.4f}; with Init of cold starts {expected_busy:.4f}"
-    )
-    print(f"measured / expected busy    {environments['busy'] / expected_busy:.4f}")
-    print(
-        f"pool model (same inputs)    cold {reference['cold']:.5f}, "
-        f"total {reference['total']:.4f}, busy {reference['busy']:.4f}, "
-        f"idle {reference['idle']:.4f}"
-    )
-    pairs = [(cold, reference["cold"])] + [(environments[k], reference[k]) for k in KEYS]
-    ratios = [
-        f"{key} {a / b:.4f}" if b else f"{key} -" for key, (a, b) in zip(RATIOS, pairs, strict=True)
-    ]
-    print("lab / pool model            " + ", ".join(ratios))
     return {
-        "requests": requests,
-        "cold_probability": cold,
-        "environments": environments,
-        "throttles": metrics["Throttles"],
-        "requests_per_second": requests / wall,
-        "expected_busy": expected_busy,
-        "reference": reference,
+        "results": results,
+        "checks": checks,
+        "ratios": (best, median),
+        "agree": all(checks.values()),
     }
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(0 if main()["agree"] else 1)

@@ -1,12 +1,16 @@
 """The benchmarks of bench/ run end to end at tiny sizes; nothing here is timed.
 
-The benchmarks are plain scripts, so their folder goes on ``sys.path`` for
-the test (``async_retries`` imports ``simpy_model`` as its neighbour).
+The benchmarks are plain scripts importing their neighbours (``harness``,
+``simpy_model``), so their folder goes on ``sys.path`` for the tests that call
+their ``main``.  The profile helper runs as a subprocess, as it is meant to:
+its name would shadow the standard library's ``profile`` module in this process.
 """
 
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,37 +26,70 @@ def bench(monkeypatch):
     return importlib.import_module
 
 
-def test_coldstart_matches_its_reference_models(bench, capsys):
-    # GIVEN the cold-start benchmark, shortened to 300 virtual seconds
-    coldstart = bench("coldstart")
+def test_async_invoke_runs_every_row_and_agrees_with_simpy(bench, capsys):
+    # GIVEN the invocation benchmark, shortened to 300 events and one run per row
+    async_invoke = bench("async_invoke")
     # WHEN it runs
-    result = coldstart.main(["--seconds", "300"])
-    # THEN it served requests without throttling and printed its report
-    assert result["requests"] > 200
-    assert result["throttles"] == 0
-    assert "requests per wall second" in capsys.readouterr().out
-    # AND the pool model, fed the lab's arrivals and durations, finds the same numbers
-    reference = result["reference"]
-    assert result["cold_probability"] == pytest.approx(reference["cold"])
-    # (simulation_metrics rounds environment averages to MEAN_DIGITS decimals)
-    for key in ("total", "busy", "idle"):
-        assert result["environments"][key] == pytest.approx(reference[key], abs=0.5e-4)
+    result = async_invoke.main(["--events", "300", "--runs", "1"])
+    out = capsys.readouterr().out
+    # THEN every lambda_lab row's attempts agree with SimPy's, within the tolerance
+    assert result["agree"], result["agreement"]
+    # AND it printed one summary line per workload, with its goal
+    assert "async traffic: lambda_lab/SimPy best" in out
+    assert "(goal 2.0)" in out
+    assert "user's loop: lambda_lab/SimPy best" in out
+    assert "(goal 1.0)" in out
+    assert "sync traffic: lambda_lab/SimPy best" in out
+    # AND every row has a peak memory from its untimed run
+    assert all(r.peak for r in result["results"].values())
 
 
-def test_async_retries_models_agree_on_outcomes(bench, capsys):
-    # GIVEN the asynchronous retry benchmark, shortened to 2,000 events and one run
-    async_retries = bench("async_retries")
-    # WHEN it runs both models
-    result = async_retries.main(["--events", "2000", "--runs", "1", "--no-memory"])
-    # THEN each model settles every event exactly once, and counts each handler call
-    assert result["consistent"]
-    lab, simpy = result["outcomes"]["lambda_lab"], result["outcomes"]["SimPy"]
-    assert lab["succeeded"] + lab["dropped"] == simpy["succeeded"] + simpy["dropped"] == 2000
-    # AND the two models agree on the outcomes, within the benchmark's tolerance
-    assert all(result["agreement"].values()), result["agreement"]
-    # AND about 30% of attempts failed in each, as the handler was told to
-    for outcome in (lab, simpy):
-        assert outcome["attempts failed"] / outcome["attempts started"] == pytest.approx(
-            0.3, abs=0.05
-        )
-    assert "lambda_lab / SimPy attempts per second" in capsys.readouterr().out
+def test_coldstart_agrees_with_simfaas(bench, capsys):
+    # GIVEN the cold-start benchmark against SimFaaS, shortened to 2,000 virtual seconds
+    pytest.importorskip("simfaas")
+    coldstart = bench("coldstart")
+    # WHEN it runs once per row
+    result = coldstart.main(["--seconds", "2000", "--runs", "1"])
+    out = capsys.readouterr().out
+    # THEN both tools agree on cold starts and instances, and M/G/inf on busy environments
+    assert result["agree"], result["checks"]
+    assert "cold-start probability: lambda_lab" in out
+    assert "mean instance count: lambda_lab" in out
+    # AND it printed the speed ratio against SimFaaS, with its goal
+    assert "cold start: SimFaaS/lambda_lab wall best" in out
+    assert "(goal 2.0)" in out
+
+
+def test_harness_fails_clearly_without_the_shared_reference(bench, monkeypatch, tmp_path):
+    # GIVEN the harness, pointed at a shared bench folder without simpy_lean.py
+    harness = bench("harness")
+    monkeypatch.setattr(harness, "SHARED_BENCH", tmp_path)
+    # WHEN the reference model is loaded
+    # THEN it exits, naming the missing file
+    with pytest.raises(SystemExit, match=r"simpy_lean\.py is missing"):
+        harness.load_simpy_lean()
+
+
+def test_profile_helper_writes_its_reports(tmp_path):
+    # GIVEN pyinstrument, and the profile helper on a tiny async workload
+    pytest.importorskip("pyinstrument")
+    # WHEN it profiles that workload into a temporary folder
+    done = subprocess.run(
+        [
+            sys.executable,
+            BENCH / "profile.py",
+            "async-traffic",
+            "--events",
+            "300",
+            "--out",
+            tmp_path,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # THEN it succeeds and writes a text and an HTML report of the workload
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "async-traffic.txt").read_text(encoding="utf-8")
+    assert "traffic" in text
+    assert (tmp_path / "async-traffic.html").stat().st_size > 0
