@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "lambda_lab.sim.fastjson",
         "lambda_lab.sim.ids",
         "lambda_lab.sim.registry",
+        "lambda_lab.sim.patterns",
     ),
     ("lambda_lab.sim.trace",),
     ("lambda_lab.sim.compute",),
