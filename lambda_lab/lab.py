@@ -27,6 +27,7 @@ from .config import (
     BucketSettings,
     ConcurrencySettings,
     EventBusSettings,
+    EventSourceMappingSettings,
     FunctionConfigurationSettings,
     FunctionSettings,
     LabConfig,
@@ -37,6 +38,8 @@ from .config import (
 from .errors import (
     InvalidParameterValueException,
     LambdaLabError,
+    ResourceConflictException,
+    ResourceNotFoundException,
     ValidationException,
 )
 from .sim.callers.apigateway import ApiGateway
@@ -59,6 +62,9 @@ from .sim.invoke.event_config import (
 )
 from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.invoke.sync import InvocationResponse, invoke_and_wait
+from .sim.mappings.rules import effective_config
+from .sim.mappings.sqs import SqsMapping
+from .sim.patterns import compile_filter_criteria
 from .sim.resources.eventbridge import EventBus
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
@@ -464,6 +470,162 @@ class Lab:
         """An S3 bucket (3 to 63 lowercase letters, digits, dots and hyphens)."""
         settings = validate(BucketSettings, bucket=bucket)
         return self.world.registry.add(Bucket(settings.bucket, self.world))
+
+    # -- event source mappings ------------------------------------------------------
+    def create_event_source_mapping(
+        self,
+        event_source_arn: Any,
+        function_name: str,
+        *,
+        enabled: bool = True,
+        batch_size: int | None = None,
+        maximum_batching_window_in_seconds: int | None = None,
+        function_response_types: list[str] | None = None,
+        scaling_config: dict | None = None,
+        filter_criteria: dict | None = None,
+        starting_position: str | None = None,
+        starting_position_timestamp: float | None = None,
+        parallelization_factor: int | None = None,
+        maximum_retry_attempts: int | None = None,
+        maximum_record_age_in_seconds: int | None = None,
+        bisect_batch_on_function_error: bool | None = None,
+        destination_config: dict | None = None,
+        tumbling_window_in_seconds: int | None = None,
+        topics: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Poll a source and invoke a function with batches (``create_event_source_mapping``).
+
+        ``event_source_arn`` is a queue (or its ARN).  Parameters left out take
+        the source's defaults (SQS: ``batch_size`` 10, no window).  Returns
+        boto3's description, ``State`` ``"Creating"``; polling starts at the
+        next step of virtual time.  See :mod:`lambda_lab.sim.mappings.sqs` for
+        how batches live, fail and scale.
+        """
+        settings = validate(
+            EventSourceMappingSettings,
+            event_source_arn=event_source_arn,
+            function_name=function_name,
+            enabled=enabled,
+            batch_size=batch_size,
+            maximum_batching_window_in_seconds=maximum_batching_window_in_seconds,
+            function_response_types=function_response_types,
+            scaling_config=scaling_config,
+            filter_criteria=filter_criteria,
+            starting_position=starting_position,
+            starting_position_timestamp=starting_position_timestamp,
+            parallelization_factor=parallelization_factor,
+            maximum_retry_attempts=maximum_retry_attempts,
+            maximum_record_age_in_seconds=maximum_record_age_in_seconds,
+            bisect_batch_on_function_error=bisect_batch_on_function_error,
+            destination_config=destination_config,
+            tumbling_window_in_seconds=tumbling_window_in_seconds,
+            topics=topics,
+        )
+        world = self.world
+        source = world.registry.resolve(settings.event_source_arn, "event_source_arn")
+        try:
+            fn = world.registry.function(settings.function_name)
+        except ResourceNotFoundException:
+            raise ResourceNotFoundException(
+                f"Function does not exist (function_name {function_name!r})"
+            ) from None
+        for mapping in world.mappings.values():
+            if mapping.source is source and mapping.function is fn:
+                raise ResourceConflictException(
+                    f"An event source mapping with {mapping.source_kind.upper()} arn "
+                    f'(" {source.arn} ") and function (" {fn.name} ") already exists. Please '
+                    f"update or delete the existing mapping with UUID {mapping.uuid}"
+                )
+        config = effective_config(settings, source, fn)
+        matcher = compile_filter_criteria(settings.filter_criteria)
+        mapping = SqsMapping(world, world.new_id(), fn, source, config, matcher, settings.enabled)
+        world.mappings[mapping.uuid] = mapping
+        return mapping.describe()
+
+    def update_event_source_mapping(self, uuid: str, **changes: Any) -> dict[str, Any]:
+        """Change a mapping's settings, as ``lambda.update_event_source_mapping``.
+
+        Takes the parameters of :meth:`create_event_source_mapping` except the
+        source; those not given keep their values.  ``enabled=False`` stops
+        polling (batches in flight finish).
+        """
+        mapping = self._mapping(uuid)
+        current = self._mapping_parameters(mapping)
+        unknown = set(changes) - set(current) - {"enabled"}
+        if unknown or "event_source_arn" in changes:
+            raise InvalidParameterValueException(
+                "update_event_source_mapping cannot change "
+                f"{sorted(unknown or ['event_source_arn'])}"
+            )
+        values = {**current, **changes}
+        values.setdefault("enabled", mapping.enabled)
+        settings = validate(
+            EventSourceMappingSettings,
+            event_source_arn=mapping.source,
+            function_name=changes.get("function_name", mapping.function.name),
+            **{k: v for k, v in values.items() if k != "function_name"},
+        )
+        if settings.function_name not in (mapping.function.name, mapping.function.arn):
+            raise InvalidParameterValueException(
+                "function_name cannot change: delete the mapping and create another"
+            )
+        config = effective_config(settings, mapping.source, mapping.function)
+        matcher = compile_filter_criteria(settings.filter_criteria)
+        mapping.update(config, matcher, settings.enabled)
+        return mapping.describe()
+
+    def get_event_source_mapping(self, uuid: str) -> dict[str, Any]:
+        """A mapping's description, as ``lambda.get_event_source_mapping``."""
+        return self._mapping(uuid).describe()
+
+    def list_event_source_mappings(
+        self, event_source_arn: Any = None, function_name: str | None = None
+    ) -> dict[str, Any]:
+        """``{"EventSourceMappings": [...]}``, optionally for one source or function."""
+        source = None
+        if event_source_arn is not None:
+            source = self.world.registry.resolve(event_source_arn, "event_source_arn")
+        fn = self.world.registry.function(function_name) if function_name is not None else None
+        return {
+            "EventSourceMappings": [
+                m.describe()
+                for m in self.world.mappings.values()
+                if (source is None or m.source is source) and (fn is None or m.function is fn)
+            ]
+        }
+
+    def delete_event_source_mapping(self, uuid: str) -> dict[str, Any]:
+        """Stop and remove a mapping; returns its description, ``State`` ``"Deleting"``."""
+        mapping = self._mapping(uuid)
+        mapping.delete()
+        del self.world.mappings[mapping.uuid]
+        return mapping.describe()
+
+    def _mapping(self, uuid: str) -> Any:
+        mapping = self.world.mappings.get(uuid) if isinstance(uuid, str) else None
+        if mapping is None:
+            raise ResourceNotFoundException(
+                f"The resource you requested does not exist. (no event source mapping {uuid!r})"
+            )
+        return mapping
+
+    @staticmethod
+    def _mapping_parameters(mapping: Any) -> dict[str, Any]:
+        config = mapping.config
+        return {
+            "function_name": mapping.function.name,
+            "batch_size": config.batch_size,
+            "maximum_batching_window_in_seconds": config.maximum_batching_window_in_seconds,
+            "function_response_types": (
+                ["ReportBatchItemFailures"] if config.report_batch_item_failures else None
+            ),
+            "scaling_config": (
+                {"MaximumConcurrency": config.maximum_concurrency}
+                if config.maximum_concurrency is not None
+                else None
+            ),
+            "filter_criteria": config.filter_criteria,
+        }
 
     # -- callers -----------------------------------------------------------------
     def create_client(self, name: str | None = None, **config: Any) -> SdkClient:

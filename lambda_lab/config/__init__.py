@@ -14,7 +14,7 @@ AWS's ``ValidationException`` (or ``InvalidParameterValueException``) for a
 value out of range.  Validation always happens before any state changes.
 
 The models live in :mod:`.base` (the strict base, ``validate``), :mod:`.lab`,
-:mod:`.functions`, :mod:`.resources` and :mod:`.callers`.
+:mod:`.functions`, :mod:`.resources`, :mod:`.callers` and :mod:`.mappings`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ from .functions import (
     FunctionSettings,
 )
 from .lab import DEFAULT_START_TIME, LabConfig
+from .mappings import (
+    BATCH_SIZE_DEFAULTS,
+    SQS_MAXIMUM_CONCURRENCY_DEFAULT,
+    EventSourceMappingSettings,
+    ScalingConfig,
+)
 from .resources import (
     DEFAULT_EVENT_BUS_NAME,
     DEFAULT_MESSAGE_RETENTION_PERIOD,
@@ -50,6 +56,7 @@ from .resources import (
 )
 
 __all__ = [
+    "BATCH_SIZE_DEFAULTS",
     "DEFAULT_EVENT_BUS_NAME",
     "DEFAULT_INTEGRATION_TIMEOUT",
     "DEFAULT_MAXIMUM_EVENT_AGE",
@@ -60,17 +67,20 @@ __all__ = [
     "DEFAULT_START_TIME",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VISIBILITY_TIMEOUT",
+    "SQS_MAXIMUM_CONCURRENCY_DEFAULT",
     "ApiGatewaySettings",
     "BucketSettings",
     "ClientConfig",
     "ConcurrencySettings",
     "EventBusSettings",
     "EventInvokeConfig",
+    "EventSourceMappingSettings",
     "FunctionConfigurationSettings",
     "FunctionSettings",
     "LabConfig",
     "QueueSettings",
     "RedrivePolicy",
+    "ScalingConfig",
     "Settings",
     "TopicSettings",
     "TrafficSettings",

@@ -54,6 +54,8 @@ class World:
             log_date=lambda t: clock.datetime(t).strftime("%Y/%m/%d"),
         )
         self.events = AsyncInvoker(self.service, clock, config.duplicate_delivery_probability)
+        #: Event source mappings by UUID (see :mod:`lambda_lab.sim.mappings`).
+        self.mappings: dict[str, Any] = {}
         # the clock's formatters, bound once: resources stamp records with them
         self.iso = clock.iso
         self.iso_seconds = clock.iso_seconds

@@ -175,6 +175,8 @@ class Queue(Resource):
         self._waiters: list[Callable[[Any], Any]] = []
         self._wake_at: float | None = None
         self.counts = {DELAYED: 0, VISIBLE: 0, IN_FLIGHT: 0}
+        #: Whether the last ``receive`` stopped because the next body passed ``max_bytes``.
+        self.stopped_at_bytes = False
         self.sent = 0
         self.deleted = 0
         self.expired = 0
@@ -468,6 +470,8 @@ class Queue(Resource):
             group.remove(message)  # almost always the head: cheap
             if not group:
                 del self._groups[message.group_id]
+            elif group[0].state is VISIBLE:
+                self._notify()  # the group is unblocked: its next message can go
 
     # -- receiving -------------------------------------------------------------
     def receive_message(
@@ -500,11 +504,13 @@ class Queue(Resource):
         self._refresh(now)
         hide = self.visibility_timeout if visibility_timeout is None else visibility_timeout
         out: list[Message] = []
+        self.stopped_at_bytes = False
         if not self.counts[VISIBLE]:
             return out
         size = 0
         for message in self._candidates():
-            if max_bytes is not None and out and size + message.size > max_bytes:
+            if max_bytes is not None and size + message.size > max_bytes:
+                self.stopped_at_bytes = True
                 break
             if self.max_receive_count is not None and (
                 message.receive_count >= self.max_receive_count
@@ -520,8 +526,6 @@ class Queue(Resource):
             out.append(message)
             if len(out) >= limit:
                 break
-        if self.counts[VISIBLE] and self._waiters:
-            self._notify()
         return out
 
     def _candidates(self):

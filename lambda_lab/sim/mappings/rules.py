@@ -1,0 +1,101 @@
+"""The rules of ``CreateEventSourceMapping`` that depend on the source.
+
+:func:`effective_config` takes the model-checked parameters (every one
+``None`` when not given) and the resolved source and function, refuses what
+AWS refuses for that source, in AWS's words (fact sheet 7.6) plus our plain
+form, and fills in the source's defaults.  Nothing changes state here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...config import BATCH_SIZE_DEFAULTS, EventSourceMappingSettings
+from ...errors import InvalidParameterValueException
+from .base import MappingConfig
+
+__all__ = ["STREAM_ONLY", "effective_config", "source_kind"]
+
+#: Parameters that apply to streams and Kafka only, with their API names.
+STREAM_ONLY = {
+    "starting_position": "StartingPosition",
+    "starting_position_timestamp": "StartingPositionTimestamp",
+    "parallelization_factor": "ParallelizationFactor",
+    "maximum_retry_attempts": "MaximumRetryAttempts",
+    "maximum_record_age_in_seconds": "MaximumRecordAgeInSeconds",
+    "bisect_batch_on_function_error": "BisectBatchOnFunctionError",
+    "tumbling_window_in_seconds": "TumblingWindowInSeconds",
+    "topics": "Topics",
+}
+
+
+def source_kind(source: Any) -> str:
+    """``sqs``, ``kinesis``, ``dynamodb`` or ``kafka``: what a mapping can poll."""
+    kind = getattr(source, "kind", None)
+    if kind in BATCH_SIZE_DEFAULTS:
+        return kind
+    raise InvalidParameterValueException(
+        "Unsupported event source type. (event_source_arn must be an SQS queue, a Kinesis "
+        f"stream, a DynamoDB stream or a Kafka cluster, got {getattr(source, 'arn', source)!r})"
+    )
+
+
+def effective_config(
+    settings: EventSourceMappingSettings, source: Any, function: Any
+) -> MappingConfig:
+    """The mapping's settings, checked against its source; see the module docstring."""
+    kind = source_kind(source)
+    if kind == "sqs":
+        return _sqs(settings, source, function)
+    raise InvalidParameterValueException(  # streams and Kafka: the next step of the issue
+        f"event source mappings on {kind} sources are not simulated yet, got {source.arn}"
+    )
+
+
+def _sqs(settings: EventSourceMappingSettings, queue: Any, function: Any) -> MappingConfig:
+    for field, api_name in STREAM_ONLY.items():
+        if getattr(settings, field) is not None:
+            raise InvalidParameterValueException(
+                f"Unsupported {api_name} parameter for given event source mapping type. "
+                f"({field} applies to stream and Kafka sources only, got "
+                f"{getattr(settings, field)!r})"
+            )
+    if settings.destination_config is not None:
+        raise InvalidParameterValueException(
+            "Unsupported DestinationConfig parameter for given event source mapping type. "
+            "(an SQS mapping's failures go to the queue's dead-letter queue: set the queue's "
+            "redrive_policy)"
+        )
+    batch_size = settings.batch_size or BATCH_SIZE_DEFAULTS["sqs"]
+    window = settings.maximum_batching_window_in_seconds or 0
+    if queue.fifo:
+        if batch_size > 10:
+            raise InvalidParameterValueException(
+                "BatchSize must be less than or equal to 10 for FIFO queues. "
+                f"(batch_size must be between 1 and 10 on a FIFO queue, got {batch_size})"
+            )
+        if window:
+            raise InvalidParameterValueException(
+                "Batching window is not supported for FIFO queues. "
+                f"(maximum_batching_window_in_seconds must be 0 on a FIFO queue, got {window})"
+            )
+    elif batch_size > 10 and window < 1:
+        raise InvalidParameterValueException(
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+            f"greater than 10 (maximum_batching_window_in_seconds must be between 1 and 300 "
+            f"with batch_size {batch_size}, got {window})"
+        )
+    if function.timeout > queue.visibility_timeout:
+        raise InvalidParameterValueException(
+            f"Queue visibility timeout: {queue.visibility_timeout} seconds is less than "
+            f"Function timeout: {function.timeout} seconds (the function's timeout must be at "
+            f"most the queue's visibility timeout; AWS advises 6 x the timeout)"
+        )
+    scaling = settings.scaling_config
+    return MappingConfig(
+        batch_size=batch_size,
+        maximum_batching_window_in_seconds=window,
+        report_batch_item_failures=bool(settings.function_response_types),
+        filter_criteria=settings.filter_criteria,
+        maximum_concurrency=scaling.maximum_concurrency if scaling is not None else None,
+    )
