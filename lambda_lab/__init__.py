@@ -24,6 +24,7 @@ from .sim.compute.context import LambdaContext
 from .sim.compute.durations import Distribution, Exponential, Fixed, LogNormal, Normal, Uniform
 from .sim.compute.functions import Function
 from .sim.invoke.sync import InvocationResponse
+from .sim.mappings.sizing import largest_batch
 from .sim.resources.eventbridge import EventBus
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
@@ -75,4 +76,5 @@ __all__ = [
     "ValidationException",
     "World",
     "__version__",
+    "largest_batch",
 ]

@@ -612,3 +612,54 @@ def test_every_message_ends_exactly_once(n, batch_size, fail_every, partial, max
     # AND every record matches its declared kind
     for record in lab.trace:
         check(record)
+
+
+# -- the 15-minute lesson ------------------------------------------------------------------
+
+
+def test_largest_batch_fits_the_timeout_with_its_margin():
+    # GIVEN 15 minutes and 1 s a record WHEN sized THEN 20% stays spare by default
+    assert ll.largest_batch(900, 1.0) == 720
+    assert ll.largest_batch(900, 1.0, margin=0) == 900
+    assert ll.largest_batch(60, 0.5, margin=0.5, overhead=5) == 50
+    # AND impossible or bad inputs are refused with the field named
+    with pytest.raises(ll.InvalidParameterValueException, match="no batch fits"):
+        ll.largest_batch(1, 2.0)
+    with pytest.raises(ll.InvalidParameterValueException, match="timeout must be between"):
+        ll.largest_batch(901, 1.0)
+    with pytest.raises(ll.InvalidParameterValueException, match="margin"):
+        ll.largest_batch(900, 1.0, margin=1)
+
+
+def test_an_oversized_batch_times_out_until_redrive_and_a_sized_one_fits(lab):
+    # GIVEN a function with a 60 s timeout whose work is 1 s a record, a DLQ after 2 receives
+    def run(batch_size):
+        lab = ll.Lab(seed=1, echo_logs=False)
+        dlq = lab.create_queue("dlq")
+        queue = lab.create_queue(
+            "q",
+            visibility_timeout=360,
+            redrive_policy={"deadLetterTargetArn": dlq, "maxReceiveCount": 2},
+        )
+        lab.create_function(
+            "f", lambda e, c: None, timeout=60, duration=lambda event: len(event["Records"]) * 1.0
+        )
+        lab.create_event_source_mapping(
+            event_source_arn=queue,
+            function_name="f",
+            batch_size=batch_size,
+            maximum_batching_window_in_seconds=1,
+        )
+        for i in range(batch_size):
+            queue.send_message(str(i))
+        lab.run()
+        return lab, dlq
+
+    # WHEN a batch of 100 runs THEN it times out every time and ends in the DLQ
+    big, dlq = run(100)
+    errors = {r["error_type"] for r in big.trace.filter("attempt_ended")}
+    assert errors == {"Sandbox.Timedout"} and len(dlq) == 100
+    # WHEN the batch is sized with largest_batch THEN it succeeds at once
+    fitted, dlq = run(ll.largest_batch(60, 1.0))
+    assert {r["status"] for r in fitted.trace.filter("attempt_ended")} == {"ok"}
+    assert len(dlq) == 0

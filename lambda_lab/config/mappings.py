@@ -34,13 +34,8 @@ SQS_MAXIMUM_CONCURRENCY_DEFAULT = 1250
 class ScalingConfig(Settings):
     """``ScalingConfig``: ``{"MaximumConcurrency": 2..1000}`` (SQS only)."""
 
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        alias_generator=to_pascal,
-        populate_by_name=True,
-        frozen=True,
-    )
+    # AWS spells this one's key in PascalCase: {"MaximumConcurrency": 5}.
+    model_config = ConfigDict(**{**Settings.model_config, "alias_generator": to_pascal})
     refusal: ClassVar[type[ServiceError]] = InvalidParameterValueException
 
     maximum_concurrency: int = Field(ge=2, le=1000)
