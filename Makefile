@@ -54,6 +54,7 @@ format: install-test
 bench: install-bench
 	$(BIN)/python bench/async_invoke.py
 	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/mappings.py
 
 ## make profile: each benchmark workload once under pyinstrument, into bench/profiles/.
 profile: install-bench

@@ -93,3 +93,16 @@ def test_profile_helper_writes_its_reports(tmp_path):
     text = (tmp_path / "async-traffic.txt").read_text(encoding="utf-8")
     assert "traffic" in text
     assert (tmp_path / "async-traffic.html").stat().st_size > 0
+
+
+def test_the_mappings_benchmark_runs_on_a_small_workload():
+    # GIVEN the SQS mapping benchmark WHEN it runs on 2,000 messages
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "mappings.py"), "--messages", "2000", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # THEN it finishes, every message accounted for, and prints its figures
+    assert done.returncode == 0, done.stderr
+    assert "sqs mapping: best" in done.stdout and "peak resident" in done.stdout

@@ -1,0 +1,119 @@
+"""Event source mappings at scale: messages through a mapping per wall second.
+
+SQS workload (issue 8): ``--messages`` messages (default 1,000,000) waiting in a
+standard queue with a DLQ after 3 receives; a mapping with batches of 10 and
+``MaximumConcurrency`` 100; the handler reports 5% of its messages failed
+(``ReportBatchItemFailures``, decided by a seeded generator of its own).
+Only public API calls.  Every message must end deleted or redriven.
+
+The figure is messages simulated per wall second (target 100,000) and peak
+memory (target under 1.5 GB): the peak is the resident set of a separate run
+in a child process (``ru_maxrss``), because tracing allocations would slow a
+million-message run several times over.
+
+    python bench/mappings.py                       # the full workload
+    python bench/mappings.py --messages 20000      # a quick smoke run
+
+The stream workloads of the issue (Kinesis, Kafka) join when their sources do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+from time import perf_counter
+
+import lambda_lab as ll
+
+FAILURE_RATE = 0.05
+TARGET_RATE = 100_000
+TARGET_PEAK_MIB = 1536
+
+
+def sqs_workload(messages: int, seed: int = 1) -> tuple[float, int, int, int]:
+    """Run the SQS workload; returns (wall seconds, deleted, redriven, batches)."""
+    rng = random.Random(seed + 1)
+    lab = ll.Lab(seed=seed, echo_logs=False)
+    dlq = lab.create_queue("dlq")
+    queue = lab.create_queue(
+        "q",
+        visibility_timeout=30,
+        redrive_policy={"deadLetterTargetArn": dlq, "maxReceiveCount": 3},
+    )
+
+    def handler(event, context):
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": r["messageId"]}
+                for r in event["Records"]
+                if rng.random() < FAILURE_RATE
+            ]
+        }
+
+    lab.create_function("f", handler, duration=ll.Exponential(0.05), timeout=5)
+    lab.put_function_concurrency("f", reserved_concurrent_executions=100)
+    lab.create_event_source_mapping(
+        event_source_arn=queue,
+        function_name="f",
+        batch_size=10,
+        function_response_types=["ReportBatchItemFailures"],
+        scaling_config={"MaximumConcurrency": 100},
+    )
+    for start in range(0, messages, 10):
+        queue.send_message_batch(
+            [
+                {"Id": str(i), "MessageBody": f'{{"n": {i}}}'}
+                for i in range(start, min(start + 10, messages))
+            ]
+        )
+    t0 = perf_counter()
+    lab.run()
+    wall = perf_counter() - t0
+    deleted, redriven = queue.deleted, queue.redriven
+    if deleted + redriven != messages or len(queue):
+        sys.exit(
+            f"error: {messages} sent, {deleted} deleted, {redriven} redriven, {len(queue)} left"
+        )
+    batches = len(lab.trace.filter("batch"))
+    return wall, deleted, redriven, batches
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peak-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-memory", action="store_true")
+    args = parser.parse_args(argv)
+    if args.peak_only:
+        sqs_workload(args.messages)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+        return 0
+    rates = []
+    for run in range(args.runs):
+        wall, deleted, redriven, batches = sqs_workload(args.messages, seed=1 + run)
+        rates.append(args.messages / wall)
+        print(
+            f"  run {run + 1}: {args.messages:,} messages in {wall:.2f}s "
+            f"({deleted:,} deleted, {redriven:,} redriven, {batches:,} batches)"
+        )
+    rates.sort()
+    best, median = rates[-1], rates[len(rates) // 2]
+    print(f"sqs mapping: best {best:,.0f} median {median:,.0f} messages/s (goal {TARGET_RATE:,})")
+    if not args.no_memory:
+        child = subprocess.run(
+            [sys.executable, __file__, "--peak-only", "--messages", str(args.messages)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        peak_mib = int(child.stdout.split()[-1]) / 1024
+        print(f"sqs mapping: peak resident {peak_mib:,.0f} MiB (goal under {TARGET_PEAK_MIB:,})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
