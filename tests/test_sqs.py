@@ -426,14 +426,21 @@ def test_a_queue_keeps_its_redrive_policy(lab):
     assert (queue.dead_letter_queue, queue.max_receive_count) == (dlq, 4)
 
 
-def test_a_new_message_has_no_attributes_until_sent():
+def test_a_message_no_queue_sent_has_no_timestamps_and_no_receives():
+    # Attributes are derived from the message's state, so one never sent or
+    # received shows a count of 0 and empty timestamps.
     message = Message("id-1", "body", {}, 0.0)
     assert message.to_dict() == {
         "MessageId": "id-1",
         "ReceiptHandle": None,
         "MD5OfBody": hashlib.md5(b"body").hexdigest(),
         "Body": "body",
-        "Attributes": {},
+        "Attributes": {
+            "ApproximateReceiveCount": "0",
+            "SentTimestamp": "",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "",
+        },
     }
 
 

@@ -108,7 +108,7 @@ def sqs_record(message: Message, queue: Queue, region: str) -> dict[str, Any]:
         "messageId": message.message_id,
         "receiptHandle": message.receipt_handle,
         "body": message.body,
-        "attributes": dict(message.attributes),
+        "attributes": message.attributes,
         "messageAttributes": _record_attributes(message.message_attributes),
     }
     if message.message_attributes:

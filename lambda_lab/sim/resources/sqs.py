@@ -59,6 +59,8 @@ DEDUPLICATION_INTERVAL = 300.0
 #: The SenderId an IAM user's sends carry (any fixed id would do).
 SENDER_ID = "AIDAIENQZJOLO23YVJ4VO"
 
+_NO_ATTRIBUTES: dict[str, Any] = {}
+
 DELAYED, VISIBLE, IN_FLIGHT, GONE = "delayed", "visible", "in flight", "gone"
 
 
@@ -70,10 +72,10 @@ class Message:
     """One SQS message, with the attributes an SQS event record carries."""
 
     __slots__ = (
-        "attributes",
         "body",
         "deduplication_id",
         "first_received_at",
+        "first_received_ms",
         "group_id",
         "md5_of_body",
         "message_attributes",
@@ -82,6 +84,7 @@ class Message:
         "receipt_handle",
         "receive_count",
         "sent_at",
+        "sent_ms",
         "sequence_number",
         "size",
         "state",
@@ -95,8 +98,11 @@ class Message:
         self.size = len(body) if body.isascii() else len(body.encode("utf-8"))
         self.md5_of_body = _md5(body)
         self.message_attributes = attributes
-        self.attributes: dict[str, str] = {}
         self.sent_at = sent_at
+        #: ``SentTimestamp`` and ``ApproximateFirstReceiveTimestamp``, epoch-ms strings
+        #: (the attributes dict is built when asked for: a million dicts are memory).
+        self.sent_ms = ""
+        self.first_received_ms = ""
         self.first_received_at: float | None = None
         self.receive_count = 0
         self.visible_at = sent_at
@@ -110,6 +116,21 @@ class Message:
         #: Changes whenever the message is received or leaves: see the module docstring.
         self.token = 0
 
+    @property
+    def attributes(self) -> dict[str, str]:
+        """SQS's message attributes, in the order a mapping's record carries them."""
+        out = {
+            "ApproximateReceiveCount": str(self.receive_count),
+            "SentTimestamp": self.sent_ms,
+            "SenderId": SENDER_ID,
+            "ApproximateFirstReceiveTimestamp": self.first_received_ms,
+        }
+        if self.group_id is not None:
+            out["SequenceNumber"] = self.sequence_number
+            out["MessageGroupId"] = self.group_id
+            out["MessageDeduplicationId"] = self.deduplication_id
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The message as ``ReceiveMessage`` returns it (boto3's keys)."""
         out = {
@@ -117,7 +138,7 @@ class Message:
             "ReceiptHandle": self.receipt_handle,
             "MD5OfBody": self.md5_of_body,
             "Body": self.body,
-            "Attributes": dict(self.attributes),
+            "Attributes": self.attributes,
         }
         if self.message_attributes:
             out["MessageAttributes"] = self.message_attributes
@@ -162,6 +183,7 @@ class Queue(Resource):
         self.max_receive_count: int | None = None
         self.created_at = world.engine.now
         self._engine = world.engine
+        self._rng = world.engine.rng
         self._messages: dict[str, Message] = {}
         self._by_handle: dict[str, Message] = {}
         self._visible: list[tuple[int, Message, int]] = []
@@ -315,23 +337,15 @@ class Queue(Resource):
             seen = self._deduplicated(deduplication_id, now)
             if seen is not None:  # accepted, and not added again: SQS's exactly-once send
                 return seen
-        message = Message(world.new_id(), body, dict(message_attributes or {}), now)
-        message.attributes = {
-            "ApproximateReceiveCount": "0",
-            "SentTimestamp": str(world.unix_millis(now)),
-            "SenderId": SENDER_ID,
-            "ApproximateFirstReceiveTimestamp": "",
-        }
+        # No attributes: one shared empty dict, never written to.
+        attributes = dict(message_attributes) if message_attributes else _NO_ATTRIBUTES
+        message = Message(world.new_id(), body, attributes, now)
+        message.sent_ms = str(world.unix_millis(now))
         answer = {"MessageId": message.message_id, "MD5OfMessageBody": message.md5_of_body}
         if self.fifo:
             self._sequence_number += 1
             message.group_id, message.deduplication_id = group_id, deduplication_id
             message.sequence_number = answer["SequenceNumber"] = f"{self._sequence_number:020d}"
-            message.attributes.update(
-                SequenceNumber=message.sequence_number,
-                MessageGroupId=group_id,
-                MessageDeduplicationId=deduplication_id,
-            )
             self._remember(deduplication_id, now, answer)
         message.order = next(self._seq)
         self._messages[message.message_id] = message
@@ -526,6 +540,8 @@ class Queue(Resource):
             out.append(message)
             if len(out) >= limit:
                 break
+        if out:
+            self._schedule_wake()  # whoever waits hears when these reappear
         return out
 
     def _candidates(self):
@@ -560,11 +576,11 @@ class Queue(Resource):
         message.receive_count += 1
         if message.first_received_at is None:
             message.first_received_at = now
-            message.attributes["ApproximateFirstReceiveTimestamp"] = str(world.unix_millis(now))
-        message.attributes["ApproximateReceiveCount"] = str(message.receive_count)
+            message.first_received_ms = str(world.unix_millis(now))
         if message.receipt_handle is not None:
             self._by_handle.pop(message.receipt_handle, None)
-        handle = world.new_id().replace("-", "") + "=="
+        # An opaque, seeded handle (shorter than SQS's: only its identity matters).
+        handle = f"{self._rng.getrandbits(128):032x}=="
         message.receipt_handle = handle
         self._by_handle[handle] = message
         self.counts[VISIBLE] -= 1
@@ -573,7 +589,6 @@ class Queue(Resource):
         message.token += 1
         message.visible_at = now + hide
         heappush(self._hidden, (message.visible_at, next(self._seq), message, message.token))
-        self._schedule_wake()
 
     def _redrive(self, message: Message) -> None:
         dlq = self.dead_letter_queue
