@@ -5,6 +5,7 @@ Scenarios in GIVEN / WHEN / THEN form on the trace and the queue, in virtual tim
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -663,3 +664,175 @@ def test_an_oversized_batch_times_out_until_redrive_and_a_sized_one_fits(lab):
     fitted, dlq = run(ll.largest_batch(60, 1.0))
     assert {r["status"] for r in fitted.trace.filter("attempt_ended")} == {"ok"}
     assert len(dlq) == 0
+
+
+# -- details that decide real outcomes -------------------------------------------------------
+
+
+def _sqs_md5(attributes):
+    """SQS's documented encoding, written out independently of lambda_lab's."""
+    import hashlib
+    import struct
+
+    out = b""
+    for name in sorted(attributes):
+        value = attributes[name]
+        out += struct.pack(">I", len(name.encode())) + name.encode()
+        out += struct.pack(">I", len(value["DataType"].encode())) + value["DataType"].encode()
+        if "BinaryValue" in value:
+            out += b"\x02" + struct.pack(">I", len(value["BinaryValue"])) + value["BinaryValue"]
+        else:
+            data = value["StringValue"].encode()
+            out += b"\x01" + struct.pack(">I", len(data)) + data
+    return hashlib.md5(out).hexdigest()
+
+
+def test_md5_of_several_attributes_sorts_names_and_encodes_binary_values():
+    # GIVEN string, number and binary attributes given out of order
+    attributes = {
+        "zeta": {"DataType": "String", "StringValue": "last"},
+        "alpha": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"},
+        "mid": {"DataType": "Number", "StringValue": "42"},
+    }
+    # WHEN hashed THEN it is SQS's digest of the sorted, length-prefixed parts
+    assert md5_of_message_attributes(attributes) == _sqs_md5(attributes)
+
+
+def test_binary_attributes_reach_the_record_as_binary_values(lab):
+    # GIVEN a message with a binary and a string attribute
+    events = []
+    queue, _ = setup(lab, lambda e, c: events.append(e))
+    attributes = {
+        "blob": {"DataType": "Binary", "BinaryValue": "AAE="},
+        "kind": {"DataType": "String.custom", "StringValue": "x"},
+    }
+    queue.send_message("m", message_attributes=attributes)
+    # WHEN the mapping delivers it
+    lab.run()
+    (record,) = events[0]["Records"]
+    # THEN each attribute has AWS's lower-camel keys and its own data type
+    assert record["messageAttributes"] == {
+        "blob": {
+            "binaryValue": "AAE=",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "Binary",
+        },
+        "kind": {
+            "stringValue": "x",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String.custom",
+        },
+    }
+
+
+def test_throttle_retries_back_off_doubling_then_give_up_near_the_visibility_timeout(lab):
+    # GIVEN a function whose only slot stays busy 100 s, and a queue hiding for 12 s
+    queue, _ = setup(
+        lab,
+        lambda e, c: None,
+        fn_kwargs={"reserved_concurrency": 1, "duration": 100.0, "timeout": 120},
+        queue_kwargs={"visibility_timeout": 120},
+        batch_size=1,
+    )
+    lab.create_function("blocker", lambda e, c: None)
+    lab.invoke("f", {}, invocation_type="Event")
+    lab.run(until=0.5)
+    queue.send_message("x")
+    lab.run(until=100)
+    # THEN the batch was retried after 1, 2, 4, 8, ... s, and only while the message was hidden
+    times = [b["t"] for b in batches(lab)]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(times)]
+    assert gaps[:4] == [1.0, 2.0, 4.0, 8.0]
+    assert all(t < 0.5 + 120 for t in times)
+    throttled = lab.trace.filter("batch_failed", reason="throttle")
+    assert len(throttled) == len(times)
+    # AND each throttle lowered nothing below the starting 5
+    assert all(r["concurrency"] >= 5 for r in lab.trace.filter("mapping_scaled"))
+
+
+def test_function_errors_back_off_concurrency_by_one_but_partial_responses_do_not(lab):
+    # GIVEN a mapping scaled to 305 by a long backlog, then failing batches
+    def run(partial):
+        lab = ll.Lab(seed=1, echo_logs=False)
+        queue = lab.create_queue("q", visibility_timeout=600)
+        calls = []
+
+        def handler(event, context):
+            calls.append(1)
+            if len(calls) > 400:
+                if partial:
+                    return {
+                        "batchItemFailures": [
+                            {"itemIdentifier": r["messageId"]} for r in event["Records"]
+                        ]
+                    }
+                raise ValueError("down")
+            return None
+
+        lab.create_function("f", handler, duration=50, timeout=60)
+        kwargs = {"function_response_types": ["ReportBatchItemFailures"]} if partial else {}
+        lab.create_event_source_mapping(
+            event_source_arn=queue, function_name="f", batch_size=1, **kwargs
+        )
+        for i in range(3000):
+            queue.send_message(str(i))
+        lab.run(until=200)
+        return [r for r in lab.trace.filter("mapping_scaled")]
+
+    whole = run(partial=False)
+    # THEN whole-batch errors lower the concurrency one step at a time
+    backoffs = [r for r in whole if r["reason"] == "backoff"]
+    assert backoffs and all(
+        b["concurrency"] == a["concurrency"] - 1 for a, b in itertools.pairwise(backoffs)
+    )
+    # AND partial responses never do
+    assert [r for r in run(partial=True) if r["reason"] == "backoff"] == []
+
+
+def test_an_idle_mapping_falls_back_to_5_and_schedules_nothing(lab):
+    # GIVEN a mapping scaled up by a backlog that then drains
+    queue, _ = setup(
+        lab,
+        lambda e, c: None,
+        fn_kwargs={"duration": 30, "timeout": 60},
+        queue_kwargs={"visibility_timeout": 360},
+        batch_size=1,
+    )
+    for i in range(400):
+        queue.send_message(str(i))
+    # WHEN the lab runs to the end
+    lab.run()
+    # THEN it scaled up, fell back to 5 when idle, and the run ended (nothing left scheduled)
+    reasons = [(r["reason"], r["concurrency"]) for r in lab.trace.filter("mapping_scaled")]
+    assert reasons[0] == ("scale_up", 305) and reasons[-1] == ("idle", 5)
+    assert len(queue) == 0
+    assert len(lab.engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 1.0), "timeout must be a positive number"),
+        ((True, 1.0), "timeout must be a positive number"),
+        ((900, 0), "per_record must be a positive number"),
+        ((900, "1"), "per_record must be a positive number"),
+        ((900, 1.0, -0.1), "margin must be a share"),
+        ((900, 1.0, True), "margin must be a share"),
+        ((900, 1.0, 0.2, -1), "overhead must be a non-negative number"),
+        ((900, 1.0, 0.2, True), "overhead must be a non-negative number"),
+    ],
+)
+def test_largest_batch_refuses_each_bad_input(args, message):
+    # GIVEN a bad input WHEN sizing THEN the message names the field
+    with pytest.raises(ll.InvalidParameterValueException, match=message):
+        ll.largest_batch(*args)
+
+
+def test_largest_batch_is_exact_at_the_edges():
+    # GIVEN budgets that divide exactly, and the 10,000 cap
+    assert ll.largest_batch(900, 0.9, margin=0) == 1000
+    assert ll.largest_batch(10, 1.0, margin=0, overhead=2) == 8
+    assert ll.largest_batch(900, 0.001, margin=0) == 10000
+    assert ll.largest_batch(1, 1.0, margin=0) == 1

@@ -368,7 +368,7 @@ class SqsMapping(Mapping):
         if self.queue.counts["visible"] and self.in_flight >= self.concurrency:
             self._scale(self._cap(self.concurrency + SCALE_STEP), "scale_up")
             self._pump()
-        elif not self.queue.counts["visible"] and not self.in_flight:
+        elif not self.queue.counts["visible"]:  # the backlog is gone: low traffic again
             start = self._cap(START_CONCURRENCY)
             if self.concurrency != start:
                 self._scale(start, "idle")

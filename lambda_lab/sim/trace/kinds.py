@@ -304,6 +304,16 @@ class VisibilityExpired(Record):
     visible_at: float
 
 
+class StreamRecordsExpired(Record):
+    """Records outlived a stream's retention: ``count`` gone from ``shard``, by position."""
+
+    source: str
+    shard: str
+    count: int
+    first_position: int
+    last_position: int
+
+
 class MappingState(Record):
     """An event source mapping changed state (``Enabled``, ``Disabled``, ``Deleting``...)."""
 
@@ -388,6 +398,7 @@ KINDS: dict[str, type] = {
     "message_expired": MessageExpired,
     "message_redriven": MessageRedriven,
     "visibility_expired": VisibilityExpired,
+    "stream_records_expired": StreamRecordsExpired,
     "mapping_state": MappingState,
     "mapping_scaled": MappingScaled,
     "batch": Batch,
