@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -125,7 +127,7 @@ def test_property_sequence_numbers_strictly_increase_per_shard(puts, shards):
         seen.setdefault(answer["ShardId"], []).append(int(answer["SequenceNumber"]))
     # THEN within each shard the sequence numbers strictly increase
     for numbers in seen.values():
-        assert all(a < b for a, b in zip(numbers, numbers[1:]))
+        assert all(a < b for a, b in itertools.pairwise(numbers))
     # AND a shard reads them back in that order
     for shard in stream.shards:
         read = [int(r.sequence_number) for r in shard.records_from(shard.trim_horizon(), 1000)]
@@ -143,7 +145,7 @@ def test_put_records_answers_in_order_with_no_failures(world):
     assert answer["FailedRecordCount"] == 0 and len(answer["Records"]) == 6
     assert list(answer["Records"][0]) == ["SequenceNumber", "ShardId"]
     assert answer["Records"][-1]["ShardId"] == "shardId-000000000000"
-    for entry, result in zip(entries, answer["Records"]):
+    for entry, result in zip(entries, answer["Records"], strict=True):
         expected = md5_int(entry["PartitionKey"]) * 2 // HASH_KEY_LIMIT
         if "ExplicitHashKey" not in entry:
             assert result["ShardId"] == f"shardId-{expected:012d}"
@@ -409,7 +411,7 @@ def test_the_stream_view_type_chooses_the_images(world, view, insert, modify, re
     orders.delete_item(key())
     # THEN each record carries exactly the images the view type asks for, in 7.5's order
     got = [orders.stream.event_record(r)["dynamodb"] for r in orders.stream.records]
-    for body, images in zip(got, (insert, modify, remove)):
+    for body, images in zip(got, (insert, modify, remove), strict=True):
         assert list(body) == [
             "ApproximateCreationDateTime", "Keys", *images,
             "SequenceNumber", "SizeBytes", "StreamViewType",
@@ -438,9 +440,9 @@ def test_the_dynamodb_event_record_has_the_recorded_key_order(world):
     assert body["ApproximateCreationDateTime"] == world.unix_millis(2.7) // 1000
     assert isinstance(body["SequenceNumber"], str) and body["SequenceNumber"].isdigit()
     # AND SizeBytes is the compact JSON of Keys and images
-    import json
-
-    compact = json.dumps({"Keys": body["Keys"], "NewImage": body["NewImage"]}, separators=(",", ":"))
+    compact = json.dumps(
+        {"Keys": body["Keys"], "NewImage": body["NewImage"]}, separators=(",", ":")
+    )
     assert body["SizeBytes"] == len(compact.encode())
 
 
@@ -513,7 +515,10 @@ def test_ddb_batch_info_uses_iso_without_milliseconds(world):
         ([{"AttributeName": "pk", "KeyType": "HASH"}] * 2, "first must be HASH, a second RANGE"),
         ([{"AttributeName": "pk"}], "is not an AttributeName"),
         (
-            [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}],
+            [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "pk", "KeyType": "RANGE"},
+            ],
             "repeat",
         ),
     ],
@@ -572,7 +577,9 @@ def test_updates_are_checked_before_anything_changes(world):
         orders.update_item(key(), update_expression="SET a = :v")
     with pytest.raises(ValidationException, match="unused in expressions"):
         orders.update_item(
-            key(), update_expression="SET a = :v", expression_attribute_values={":v": {"S": "x"}, ":w": {"S": "y"}}
+            key(),
+            update_expression="SET a = :v",
+            expression_attribute_values={":v": {"S": "x"}, ":w": {"S": "y"}},
         )
     with pytest.raises(ValidationException, match="only SET"):
         orders.update_item(key(), update_expression="ADD a :v", expression_attribute_values={})

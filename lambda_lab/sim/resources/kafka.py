@@ -111,9 +111,7 @@ def _to_bytes(value: Any, field: str, allow_none: bool = False) -> bytes | None:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     allowed = "bytes, str or None" if allow_none else "bytes or str"
-    raise InvalidParameterValueException(
-        f"{field} must be {allowed}, got {type(value).__name__}"
-    )
+    raise InvalidParameterValueException(f"{field} must be {allowed}, got {type(value).__name__}")
 
 
 class KafkaRecord:
