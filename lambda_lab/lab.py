@@ -64,8 +64,11 @@ from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.invoke.sync import InvocationResponse, invoke_and_wait
 from .sim.mappings.rules import effective_config
 from .sim.mappings.sqs import SqsMapping
+from .sim.mappings.streams import StreamMapping
 from .sim.patterns import compile_filter_criteria
+from .sim.resources.dynamodb import Table
 from .sim.resources.eventbridge import EventBus
+from .sim.resources.kinesis import Stream
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
 from .sim.resources.sqs import Queue
@@ -456,6 +459,34 @@ class Lab:
             queue.dead_letter_queue, queue.max_receive_count = dlq, count
         return registry.add(queue)
 
+    def create_stream(
+        self, stream_name: str, shard_count: int = 1, retention_period_hours: int = 24
+    ) -> Stream:
+        """A Kinesis data stream: partition keys hash (MD5) to ``shard_count`` shards."""
+        stream = Stream(
+            stream_name,
+            self.world,
+            shard_count=shard_count,
+            retention_period_hours=retention_period_hours,
+        )
+        return self.world.registry.add(stream)
+
+    def create_table(
+        self,
+        table_name: str,
+        key_schema: list[dict[str, str]],
+        stream_specification: dict[str, Any] | None = None,
+    ) -> Table:
+        """A DynamoDB table; with ``stream_specification={"StreamEnabled": True,
+        "StreamViewType": ...}`` its writes go to a stream at ``table.latest_stream_arn``."""
+        table = Table(table_name, self.world, key_schema, stream_specification)
+        registry = self.world.registry
+        registry.check_new(table.arn)
+        registry.add(table)
+        if table.stream is not None:
+            registry.add(table.stream)
+        return table
+
     def create_topic(self, name: str) -> Topic:
         """An SNS topic (a name ending in ``.fifo`` makes a FIFO topic)."""
         settings = validate(TopicSettings, name=name)
@@ -536,9 +567,10 @@ class Lab:
                     f'(" {source.arn} ") and function (" {fn.name} ") already exists. Please '
                     f"update or delete the existing mapping with UUID {mapping.uuid}"
                 )
-        config = effective_config(settings, source, fn)
+        config = effective_config(settings, source, fn, world.registry)
         matcher = compile_filter_criteria(settings.filter_criteria)
-        mapping = SqsMapping(world, world.new_id(), fn, source, config, matcher, settings.enabled)
+        poller = SqsMapping if source.kind == "sqs" else StreamMapping
+        mapping = poller(world, world.new_id(), fn, source, config, matcher, settings.enabled)
         world.mappings[mapping.uuid] = mapping
         return mapping.describe()
 
@@ -569,7 +601,7 @@ class Lab:
             raise InvalidParameterValueException(
                 "function_name cannot change: delete the mapping and create another"
             )
-        config = effective_config(settings, mapping.source, mapping.function)
+        config = effective_config(settings, mapping.source, mapping.function, self.world.registry)
         matcher = compile_filter_criteria(settings.filter_criteria)
         mapping.update(config, matcher, settings.enabled)
         return mapping.describe()

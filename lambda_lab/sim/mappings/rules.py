@@ -30,9 +30,9 @@ STREAM_ONLY = {
 
 
 def source_kind(source: Any) -> str:
-    """``sqs``, ``kinesis``, ``dynamodb`` or ``kafka``: what a mapping can poll."""
+    """``sqs``, ``kinesis``, ``dynamodb-stream`` or ``kafka``: what a mapping can poll."""
     kind = getattr(source, "kind", None)
-    if kind in BATCH_SIZE_DEFAULTS:
+    if kind in BATCH_SIZE_DEFAULTS or kind == "dynamodb-stream":
         return kind
     raise InvalidParameterValueException(
         "Unsupported event source type. (event_source_arn must be an SQS queue, a Kinesis "
@@ -41,15 +41,101 @@ def source_kind(source: Any) -> str:
 
 
 def effective_config(
-    settings: EventSourceMappingSettings, source: Any, function: Any
+    settings: EventSourceMappingSettings, source: Any, function: Any, registry: Any = None
 ) -> MappingConfig:
     """The mapping's settings, checked against its source; see the module docstring."""
     kind = source_kind(source)
     if kind == "sqs":
         return _sqs(settings, source, function)
-    raise InvalidParameterValueException(  # streams and Kafka: the next step of the issue
+    if kind in ("kinesis", "dynamodb-stream"):
+        return _stream(settings, source, function, registry)
+    raise InvalidParameterValueException(  # Kafka: the next step of the issue
         f"event source mappings on {kind} sources are not simulated yet, got {source.arn}"
     )
+
+
+def _stream(
+    settings: EventSourceMappingSettings, source: Any, function: Any, registry: Any
+) -> MappingConfig:
+    arn = source.arn
+    if settings.starting_position is None:
+        raise InvalidParameterValueException(
+            "1 validation error detected: Value null at 'startingPosition' failed to satisfy "
+            "constraint: Member must not be null. (starting_position must be TRIM_HORIZON, "
+            "LATEST or AT_TIMESTAMP)"
+        )
+    if settings.starting_position == "AT_TIMESTAMP" and source.kind == "dynamodb-stream":
+        raise InvalidParameterValueException(
+            f"Unsupported starting position for arn type: {arn} (DynamoDB streams take "
+            "TRIM_HORIZON or LATEST)"
+        )
+    for field, api_name in (("scaling_config", "ScalingConfig"), ("topics", "Topics")):
+        if getattr(settings, field) is not None:
+            raise InvalidParameterValueException(
+                f"Unsupported {api_name} parameter for given event source mapping type. "
+                f"({field} does not apply to {source.kind} sources)"
+            )
+    age = settings.maximum_record_age_in_seconds
+    if age is not None and 0 <= age < 60:
+        raise InvalidParameterValueException(
+            "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 "
+            f"(inclusive) (maximum_record_age_in_seconds got {age})"
+        )
+    batch_size = settings.batch_size or BATCH_SIZE_DEFAULTS["kinesis"]
+    window = settings.maximum_batching_window_in_seconds or 0
+    # The "over 10 needs a window" rule is SQS's here: 7.5 records a stream mapping
+    # created with BatchSize 100 and no window.
+    for field, value, simulated in (
+        ("parallelization_factor", settings.parallelization_factor, (None, 1)),
+        ("tumbling_window_in_seconds", settings.tumbling_window_in_seconds, (None, 0)),
+    ):
+        if value not in simulated:
+            raise InvalidParameterValueException(
+                f"{field} {value!r} is valid on AWS but not simulated yet: lambda_lab keeps "
+                "one batch per shard in flight and no tumbling windows"
+            )
+    return MappingConfig(
+        batch_size=batch_size,
+        maximum_batching_window_in_seconds=window,
+        report_batch_item_failures=bool(settings.function_response_types),
+        filter_criteria=settings.filter_criteria,
+        starting_position=settings.starting_position,
+        starting_position_timestamp=settings.starting_position_timestamp,
+        maximum_retry_attempts=(
+            -1 if settings.maximum_retry_attempts is None else settings.maximum_retry_attempts
+        ),
+        maximum_record_age_in_seconds=-1 if age is None else age,
+        bisect_batch_on_function_error=bool(settings.bisect_batch_on_function_error),
+        on_failure=_on_failure(settings.destination_config, registry),
+    )
+
+
+def _on_failure(config: Any, registry: Any) -> Any:
+    """The on-failure target of ``{"OnFailure": {"Destination": arn}}`` or ``{"on_failure": x}``."""
+    if config is None:
+        return None
+    if not isinstance(config, dict) or set(config) - {"OnFailure", "on_failure", "OnSuccess",
+                                                      "on_success"}:  # fmt: skip
+        raise InvalidParameterValueException(
+            f"destination_config must be {{'on_failure': target}}, got {config!r}"
+        )
+    if config.get("OnSuccess") or config.get("on_success"):
+        raise InvalidParameterValueException(
+            "Unsupported DestinationConfig parameter for given event source mapping type. "
+            "(OnSuccess is not supported on event source mappings)"
+        )
+    value = config.get("OnFailure", config.get("on_failure"))
+    if isinstance(value, dict):
+        value = value.get("Destination")
+    if value is None:
+        return None
+    target = registry.resolve(value, "destination_config.on_failure")
+    if target.kind not in ("sqs", "sns", "s3"):
+        raise InvalidParameterValueException(
+            f"The destination ARN {target.arn} is invalid: a stream mapping's on_failure "
+            f"accepts sqs, sns or s3 targets, got {target.kind}"
+        )
+    return target
 
 
 def _sqs(settings: EventSourceMappingSettings, queue: Any, function: Any) -> MappingConfig:

@@ -346,6 +346,7 @@ class Batch(Record):
     shard: NotRequired[str]
     first_sequence_number: NotRequired[str]
     last_sequence_number: NotRequired[str]
+    iterator_age: NotRequired[float]
 
 
 class BatchFailed(Record):
@@ -365,6 +366,36 @@ class MessagesDeleted(Record):
     queue: str
     message_ids: list[str]
     reason: Literal["processed", "filtered"]
+
+
+class Checkpoint(Record):
+    """A stream mapping committed its position in a shard (records before it are done)."""
+
+    mapping: str
+    shard: str
+    position: int
+
+
+class BatchBisected(Record):
+    """A failing stream batch was split in two, to be tried half by half."""
+
+    mapping: str
+    shard: str
+    sizes: list[int]
+
+
+class StreamBatchDiscarded(Record):
+    """A stream batch was given up (``condition``); its metadata went to ``target``."""
+
+    mapping: str
+    function: str
+    shard: str
+    condition: Literal["RetryAttemptsExhausted", "RecordAgeExceeded"]
+    size: int
+    first_sequence_number: str
+    last_sequence_number: str
+    target: str | None
+    delivery_error: str | None
 
 
 #: Every record kind, by its ``kind`` value.
@@ -404,6 +435,9 @@ KINDS: dict[str, type] = {
     "batch": Batch,
     "batch_failed": BatchFailed,
     "messages_deleted": MessagesDeleted,
+    "checkpoint": Checkpoint,
+    "batch_bisected": BatchBisected,
+    "stream_batch_discarded": StreamBatchDiscarded,
 }
 
 
