@@ -64,10 +64,11 @@ from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.invoke.sync import InvocationResponse, invoke_and_wait
 from .sim.mappings.rules import effective_config
 from .sim.mappings.sqs import SqsMapping
-from .sim.mappings.streams import StreamMapping
+from .sim.mappings.streams import KafkaMapping, StreamMapping
 from .sim.patterns import compile_filter_criteria
 from .sim.resources.dynamodb import Table
 from .sim.resources.eventbridge import EventBus
+from .sim.resources.kafka import KafkaCluster
 from .sim.resources.kinesis import Stream
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
@@ -471,6 +472,11 @@ class Lab:
         )
         return self.world.registry.add(stream)
 
+    def create_kafka_cluster(self, cluster_name: str) -> KafkaCluster:
+        """A Kafka cluster (Amazon MSK): ``cluster.create_topic(topic, partitions=1)``, then
+        ``cluster.produce(topic, value, key=None, headers=None)``; keys pick partitions."""
+        return self.world.registry.add(KafkaCluster(cluster_name, self.world))
+
     def create_table(
         self,
         table_name: str,
@@ -569,7 +575,7 @@ class Lab:
                 )
         config = effective_config(settings, source, fn, world.registry)
         matcher = compile_filter_criteria(settings.filter_criteria)
-        poller = SqsMapping if source.kind == "sqs" else StreamMapping
+        poller = {"sqs": SqsMapping, "kafka": KafkaMapping}.get(source.kind, StreamMapping)
         mapping = poller(world, world.new_id(), fn, source, config, matcher, settings.enabled)
         world.mappings[mapping.uuid] = mapping
         return mapping.describe()

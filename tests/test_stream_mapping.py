@@ -336,3 +336,65 @@ def test_order_per_shard_and_nothing_skipped_unless_discarded(
     assert {r.sequence_number for r in stream.records} <= delivered_all | discarded
     for record in lab.trace:
         check(record)
+
+
+# -- Kafka ------------------------------------------------------------------------------------
+
+
+def test_a_kafka_topic_is_delivered_per_partition_in_offset_order(lab):
+    # GIVEN a cluster with a two-partition topic, and a mapping on it
+    events = []
+    cluster = lab.create_kafka_cluster("payments")
+    cluster.create_topic("orders", partitions=2)
+    lab.create_function("f", lambda e, c: events.append(e), duration=0.1)
+    answer = lab.create_event_source_mapping(
+        event_source_arn=cluster,
+        function_name="f",
+        topics=["orders"],
+        starting_position="TRIM_HORIZON",
+    )
+    # WHEN keyed records are produced
+    for i in range(10):
+        cluster.produce("orders", json.dumps({"n": i}), key=f"user-{i % 4}")
+    lab.run()
+    # THEN each event is Kafka's shape, grouped by topic-partition, offsets in order
+    assert answer["Topics"] == ["orders"] and answer["MaximumBatchingWindowInSeconds"] == 0.5
+    assert all(list(e) == ["eventSource", "eventSourceArn", "bootstrapServers", "records"]
+               for e in events)  # fmt: skip
+    by_partition: dict[str, list[int]] = {}
+    for event in events:
+        assert event["eventSource"] == "aws:kafka"
+        for name, records in event["records"].items():
+            by_partition.setdefault(name, []).extend(r["offset"] for r in records)
+    assert sum(len(v) for v in by_partition.values()) == 10
+    for offsets in by_partition.values():
+        assert offsets == sorted(offsets)
+    # AND batches left when the 500 ms default window ended
+    assert {b["trigger"] for b in lab.trace.filter("batch")} == {"window"}
+
+
+def test_kafka_mappings_need_one_known_topic(lab):
+    # GIVEN a cluster with one topic and a function
+    cluster = lab.create_kafka_cluster("payments")
+    cluster.create_topic("orders")
+    lab.create_function("f", lambda e, c: None)
+    # WHEN topics are missing or unknown THEN each is refused
+    with pytest.raises(ll.InvalidParameterValueException, match="at 'topics'"):
+        lab.create_event_source_mapping(
+            event_source_arn=cluster, function_name="f", starting_position="LATEST"
+        )
+    with pytest.raises(ll.InvalidParameterValueException, match="does not have"):
+        lab.create_event_source_mapping(
+            event_source_arn=cluster,
+            function_name="f",
+            topics=["nope"],
+            starting_position="LATEST",
+        )
+    with pytest.raises(ll.InvalidParameterValueException, match="Unsupported Bisect"):
+        lab.create_event_source_mapping(
+            event_source_arn=cluster,
+            function_name="f",
+            topics=["orders"],
+            starting_position="LATEST",
+            bisect_batch_on_function_error=True,
+        )

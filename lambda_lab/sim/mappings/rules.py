@@ -48,14 +48,71 @@ def effective_config(
     if kind == "sqs":
         return _sqs(settings, source, function)
     if kind in ("kinesis", "dynamodb-stream"):
+        if settings.topics is not None:
+            raise InvalidParameterValueException(
+                "Unsupported Topics parameter for given event source mapping type. "
+                f"(topics applies to Kafka sources only, got {settings.topics!r})"
+            )
         return _stream(settings, source, function, registry)
-    raise InvalidParameterValueException(  # Kafka: the next step of the issue
-        f"event source mappings on {kind} sources are not simulated yet, got {source.arn}"
+    return _kafka(settings, source, function, registry)
+
+
+def _kafka(
+    settings: EventSourceMappingSettings, cluster: Any, function: Any, registry: Any
+) -> MappingConfig:
+    if settings.topics is None:
+        raise InvalidParameterValueException(
+            "1 validation error detected: Value null at 'topics' failed to satisfy constraint: "
+            "Member must not be null. (topics must name exactly one topic of the cluster)"
+        )
+    (topic,) = settings.topics
+    if topic not in cluster.topics:
+        raise InvalidParameterValueException(
+            f"topics names a topic the cluster does not have: {topic!r} (topics: "
+            f"{', '.join(cluster.topics) or 'none'})"
+        )
+    for field, api_name in (
+        ("parallelization_factor", "ParallelizationFactor"),
+        ("bisect_batch_on_function_error", "BisectBatchOnFunctionError"),
+        ("tumbling_window_in_seconds", "TumblingWindowInSeconds"),
+    ):
+        if getattr(settings, field) is not None:
+            raise InvalidParameterValueException(
+                f"Unsupported {api_name} parameter for given event source mapping type. "
+                f"({field} applies to Kinesis and DynamoDB sources only)"
+            )
+    if settings.destination_config is not None:
+        raise InvalidParameterValueException(
+            "destination_config on a Kafka mapping is valid on AWS but not simulated yet"
+        )
+    base = settings.model_copy(
+        update={
+            "destination_config": None,
+            "topics": None,
+            "maximum_batching_window_in_seconds": (
+                settings.maximum_batching_window_in_seconds
+                if settings.maximum_batching_window_in_seconds is not None
+                else 0  # replaced below: Kafka's default is 500 ms
+            ),
+        }
     )
+    config = _stream(base, cluster, function, registry, kafka=True)
+    config.topics = [topic]
+    if settings.maximum_batching_window_in_seconds is None:
+        config.maximum_batching_window_in_seconds = KAFKA_DEFAULT_WINDOW
+    return config
+
+
+#: MSK and self-managed Kafka batch for 500 ms by default (fact sheet 3.1).
+KAFKA_DEFAULT_WINDOW = 0.5
 
 
 def _stream(
-    settings: EventSourceMappingSettings, source: Any, function: Any, registry: Any
+    settings: EventSourceMappingSettings,
+    source: Any,
+    function: Any,
+    registry: Any,
+    kafka: bool = False,
 ) -> MappingConfig:
     arn = source.arn
     if settings.starting_position is None:
@@ -69,7 +126,7 @@ def _stream(
             f"Unsupported starting position for arn type: {arn} (DynamoDB streams take "
             "TRIM_HORIZON or LATEST)"
         )
-    for field, api_name in (("scaling_config", "ScalingConfig"), ("topics", "Topics")):
+    for field, api_name in (("scaling_config", "ScalingConfig"),):
         if getattr(settings, field) is not None:
             raise InvalidParameterValueException(
                 f"Unsupported {api_name} parameter for given event source mapping type. "
