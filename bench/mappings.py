@@ -16,7 +16,8 @@ million-message run several times over.
 
 Kinesis workload: ``--messages`` records over 8 shards (put 500 at a time),
 a mapping from TRIM_HORIZON with the default batch of 100; every record must
-be delivered.  Kafka's joins when its mapping does.
+be delivered.  Kafka workload: 200,000 records over 4 partitions, the
+default batch of 100 and window of 500 ms.
 """
 
 from __future__ import annotations
@@ -111,12 +112,41 @@ def kinesis_workload(records: int, seed: int = 1) -> tuple[float, int, int, int]
     return wall, delivered[0], 0, len(lab.trace.filter("batch"))
 
 
-WORKLOADS = {"sqs": sqs_workload, "kinesis": kinesis_workload}
+def kafka_workload(records: int, seed: int = 1) -> tuple[float, int, int, int]:
+    """Run the Kafka workload (4 partitions); returns (wall seconds, delivered, 0, batches)."""
+    lab = ll.Lab(seed=seed, echo_logs=False)
+    cluster = lab.create_kafka_cluster("events")
+    cluster.create_topic("clicks", partitions=4)
+    delivered = [0]
+
+    def handler(event, context):
+        delivered[0] += sum(len(batch) for batch in event["records"].values())
+
+    lab.create_function("f", handler, duration=ll.Exponential(0.05), timeout=5)
+    lab.create_event_source_mapping(
+        event_source_arn=cluster,
+        function_name="f",
+        topics=["clicks"],
+        starting_position="TRIM_HORIZON",
+    )
+    for i in range(records):
+        cluster.produce("clicks", f'{{"n": {i}}}', key=f"user-{i % 1000}")
+    t0 = perf_counter()
+    lab.run()
+    wall = perf_counter() - t0
+    if delivered[0] != records:
+        sys.exit(f"error: {records} produced, {delivered[0]} delivered")
+    return wall, delivered[0], 0, len(lab.trace.filter("batch"))
+
+
+WORKLOADS = {"sqs": sqs_workload, "kinesis": kinesis_workload, "kafka": kafka_workload}
+#: The issue's sizes: a million SQS messages and Kinesis records, 200,000 Kafka records.
+DEFAULT_SIZES = {"sqs": 1_000_000, "kinesis": 1_000_000, "kafka": 200_000}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=None, help="default: the issue's size")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all")
     parser.add_argument("--peak-only", action="store_true", help=argparse.SUPPRESS)
@@ -124,16 +154,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
     if args.peak_only:
-        WORKLOADS[names[0]](args.messages)
+        WORKLOADS[names[0]](args.messages or DEFAULT_SIZES[names[0]])
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
         return 0
     for name in names:
+        size = args.messages or DEFAULT_SIZES[name]
         rates = []
         for run in range(args.runs):
-            wall, done, redriven, batches = WORKLOADS[name](args.messages, seed=1 + run)
-            rates.append(args.messages / wall)
+            wall, done, redriven, batches = WORKLOADS[name](size, seed=1 + run)
+            rates.append(size / wall)
             print(
-                f"  {name} run {run + 1}: {args.messages:,} in {wall:.2f}s "
+                f"  {name} run {run + 1}: {size:,} in {wall:.2f}s "
                 f"({done:,} done, {redriven:,} redriven, {batches:,} batches)"
             )
         rates.sort()
@@ -145,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_memory:
             command = [sys.executable, __file__, "--peak-only", "--workload", name]
             child = subprocess.run(
-                [*command, "--messages", str(args.messages)],
+                [*command, "--messages", str(size)],
                 check=True,
                 capture_output=True,
                 text=True,

@@ -120,4 +120,5 @@ def test_the_mappings_benchmark_runs_on_a_small_workload():
     # THEN it finishes, every message accounted for, and prints its figures
     assert done.returncode == 0, done.stderr
     assert "sqs mapping: best" in done.stdout and "kinesis mapping: best" in done.stdout
+    assert "kafka mapping: best" in done.stdout
     assert "peak resident" in done.stdout
