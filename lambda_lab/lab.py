@@ -62,7 +62,7 @@ from .sim.invoke.event_config import (
 )
 from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.invoke.sync import InvocationResponse, invoke_and_wait
-from .sim.mappings.rules import effective_config
+from .sim.mappings.rules import KAFKA_DEFAULT_WINDOW, effective_config
 from .sim.mappings.sqs import SqsMapping
 from .sim.mappings.streams import KafkaMapping, StreamMapping
 from .sim.patterns import compile_filter_criteria
@@ -650,7 +650,7 @@ class Lab:
     @staticmethod
     def _mapping_parameters(mapping: Any) -> dict[str, Any]:
         config = mapping.config
-        return {
+        out = {
             "function_name": mapping.function.name,
             "batch_size": config.batch_size,
             "maximum_batching_window_in_seconds": config.maximum_batching_window_in_seconds,
@@ -664,6 +664,26 @@ class Lab:
             ),
             "filter_criteria": config.filter_criteria,
         }
+        if mapping.source_kind == "sqs":
+            return out
+        # Streams and Kafka: their own settings carry over too (the source decides
+        # which ones apply, so only those set are passed).
+        out.update(
+            starting_position=config.starting_position,
+            starting_position_timestamp=config.starting_position_timestamp,
+            maximum_retry_attempts=config.maximum_retry_attempts,
+            maximum_record_age_in_seconds=config.maximum_record_age_in_seconds,
+            destination_config=(
+                {"on_failure": config.on_failure} if config.on_failure is not None else None
+            ),
+        )
+        if mapping.source_kind == "kafka":
+            out["topics"] = config.topics
+            if config.maximum_batching_window_in_seconds == KAFKA_DEFAULT_WINDOW:
+                out["maximum_batching_window_in_seconds"] = None  # the default again
+        else:
+            out["bisect_batch_on_function_error"] = config.bisect_batch_on_function_error
+        return out
 
     # -- callers -----------------------------------------------------------------
     def create_client(self, name: str | None = None, **config: Any) -> SdkClient:

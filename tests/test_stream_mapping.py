@@ -371,6 +371,11 @@ def test_a_kafka_topic_is_delivered_per_partition_in_offset_order(lab):
         assert offsets == sorted(offsets)
     # AND batches left when the 500 ms default window ended
     assert {b["trigger"] for b in lab.trace.filter("batch")} == {"window"}
+    # AND an update keeps the topic, the position and the default window
+    updated = lab.update_event_source_mapping(answer["UUID"], batch_size=50)
+    assert updated["BatchSize"] == 50 and updated["Topics"] == ["orders"]
+    assert updated["StartingPosition"] == "TRIM_HORIZON"
+    assert updated["MaximumBatchingWindowInSeconds"] == 0.5
 
 
 def test_kafka_mappings_need_one_known_topic(lab):
@@ -398,3 +403,26 @@ def test_kafka_mappings_need_one_known_topic(lab):
             starting_position="LATEST",
             bisect_batch_on_function_error=True,
         )
+
+
+def test_disabling_a_blocked_mapping_stops_its_retries_and_enabling_resumes_them(lab):
+    # GIVEN a mapping retrying a poison batch for ever
+    calls = []
+
+    def handler(event, context):
+        calls.append(numbers(event))
+        if len(calls) < 5:
+            raise ValueError("poison for a while")
+
+    lab, _, _, answer = stream_lab(handler, records=2)
+    lab.run(until=2)
+    # WHEN it is disabled THEN no retry runs any more, and the run ends
+    lab.update_event_source_mapping(answer["UUID"], enabled=False)
+    tried = len(calls)
+    lab.run()
+    assert len(calls) == tried
+    # WHEN it is enabled again THEN the batch is retried until it succeeds
+    lab.update_event_source_mapping(answer["UUID"], enabled=True)
+    lab.run()
+    assert calls[-1] == [0, 1] and len(calls) == 5
+    assert lab.trace.filter("checkpoint")[-1]["position"] == 2

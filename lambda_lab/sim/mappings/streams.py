@@ -302,6 +302,8 @@ class StreamMapping(Mapping):
 
     def _retry(self, state: _ShardState) -> None:
         state.in_flight = False
+        if not self.enabled:
+            return  # disabled meanwhile: the batch waits in ``pending`` for a re-enable
         batch = state.pending[0]
         live = state.shard.trim_horizon()
         kept = [r for r in batch if r.position >= live]  # the stream may have expired some
