@@ -73,7 +73,12 @@ from .sim.resources.kinesis import Stream
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
 from .sim.resources.sqs import Queue
-from .sim.trace.metrics import function_metrics, simulation_metrics
+from .sim.trace.metrics import (
+    function_metrics,
+    mapping_metrics,
+    mapping_simulation_metrics,
+    simulation_metrics,
+)
 from .sim.world import World
 
 __all__ = ["Lab"]
@@ -779,6 +784,17 @@ class Lab:
         """
         fn = self.get_function(function_name)
         return simulation_metrics(self.trace, fn.name, self.engine.now)
+
+    def mapping_metrics(self, uuid: str) -> dict[str, Any]:
+        """CloudWatch's metrics of an event source mapping: ``IteratorAge``, ``OffsetLag``,
+        and for SQS ``NumberOfMessagesDeleted`` and the queue depth series (see
+        :func:`lambda_lab.sim.trace.metrics.mapping_metrics`)."""
+        return mapping_metrics(self.trace, self._mapping(uuid).uuid)
+
+    def mapping_simulation_metrics(self, uuid: str) -> dict[str, Any]:
+        """lambda_lab's own figures of a mapping: batches by trigger, failures by
+        reason, filtered messages, the pollers' concurrency, bisects."""
+        return mapping_simulation_metrics(self.trace, self._mapping(uuid).uuid)
 
     def __repr__(self) -> str:
         return (

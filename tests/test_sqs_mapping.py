@@ -836,3 +836,28 @@ def test_largest_batch_is_exact_at_the_edges():
     assert ll.largest_batch(10, 1.0, margin=0, overhead=2) == 8
     assert ll.largest_batch(900, 0.001, margin=0) == 10000
     assert ll.largest_batch(1, 1.0, margin=0) == 1
+
+
+def test_mapping_metrics_keep_cloudwatch_names_apart_from_ours(lab):
+    # GIVEN 25 messages, one filtered out, drained by a mapping
+    queue, answer = setup(
+        lab,
+        lambda e, c: None,
+        filter_criteria={"Filters": [{"Pattern": json.dumps({"body": {"keep": [True]}})}]},
+    )
+    for n in range(24):
+        queue.send_message(json.dumps({"keep": True, "n": n}))
+    queue.send_message(json.dumps({"keep": False}))
+    # WHEN the lab runs
+    lab.run()
+    metrics = lab.mapping_metrics(answer["UUID"])
+    ours = lab.mapping_simulation_metrics(answer["UUID"])
+    # THEN CloudWatch's SQS names hold the deletes and the depth as batches left
+    assert metrics["NumberOfMessagesDeleted"] == 24
+    assert [v for _, v in metrics["ApproximateNumberOfMessagesVisible"]] == [15, 5, 0]
+    assert [v for _, v in metrics["ApproximateNumberOfMessagesNotVisible"]] == [10, 20, 24]
+    assert "IteratorAge" not in metrics
+    # AND ours count batches by trigger and the filtered message
+    assert ours["batches"] == 3 and ours["records_in_batches"] == 24
+    assert ours["batches_by_trigger"] == {"batch_size": 2, "drained": 1}
+    assert ours["messages_filtered"] == 1 and ours["failed_batches"] == {}

@@ -426,3 +426,34 @@ def test_disabling_a_blocked_mapping_stops_its_retries_and_enabling_resumes_them
     lab.run()
     assert calls[-1] == [0, 1] and len(calls) == 5
     assert lab.trace.filter("checkpoint")[-1]["position"] == 2
+
+
+def test_iterator_age_and_offset_lag_are_measured_per_batch(lab):
+    # GIVEN a Kinesis mapping started 10 s after its records, and a Kafka one
+    lab = ll.Lab(seed=1, echo_logs=False)
+    stream = lab.create_stream("orders")
+    for n in range(3):
+        stream.put_record(json.dumps({"n": n}), partition_key="k")
+    lab.run(until=10)
+    lab.create_function("f", lambda e, c: None, duration=0.1)
+    kinesis = lab.create_event_source_mapping(
+        event_source_arn=stream, function_name="f", starting_position="TRIM_HORIZON"
+    )
+    cluster = lab.create_kafka_cluster("payments")
+    cluster.create_topic("orders")
+    kafka = lab.create_event_source_mapping(
+        event_source_arn=cluster,
+        function_name="f",
+        topics=["orders"],
+        starting_position="TRIM_HORIZON",
+        batch_size=2,
+    )
+    for i in range(5):
+        cluster.produce("orders", json.dumps({"i": i}))
+    # WHEN the lab runs
+    lab.run()
+    # THEN the Kinesis batch's iterator age is the 10 s its last record waited, in ms
+    assert lab.mapping_metrics(kinesis["UUID"])["IteratorAge"]["Maximum"] == 10000.0
+    # AND Kafka's offset lag is what was left behind the first batch of 2 out of 5
+    assert lab.mapping_metrics(kafka["UUID"])["OffsetLag"] == {"Maximum": 3}
+    assert lab.mapping_simulation_metrics(kafka["UUID"])["records_in_batches"] == 5

@@ -276,6 +276,9 @@ class SqsMapping(Mapping):
                 "bytes": batch.bytes,
                 "trigger": batch.trigger,
                 "message_ids": [m.message_id for m in batch.messages],
+                # the queue's depth as this batch leaves: the series of its metrics
+                "queue_visible": queue.counts["visible"],
+                "queue_in_flight": queue.counts["in flight"],
             }
         )
 

@@ -99,6 +99,9 @@ class StreamMapping(Mapping):
     def _event(self, batch: list[Any]) -> dict[str, Any]:
         return {"Records": [self.source.event_record(r) for r in batch]}
 
+    def _lag(self, state: _ShardState, batch: list[Any]) -> dict[str, Any]:
+        return {}
+
     def _start_position(self, shard: Any) -> int:
         config = self.config
         if config.starting_position == "TRIM_HORIZON":
@@ -231,6 +234,7 @@ class StreamMapping(Mapping):
                 "first_sequence_number": self._sequence(batch[0]),
                 "last_sequence_number": self._sequence(batch[-1]),
                 "iterator_age": now - batch[-1].arrival,
+                **self._lag(state, batch),
             }
         )
 
@@ -431,6 +435,10 @@ class KafkaMapping(StreamMapping):
 
     def _event(self, batch: list[Any]) -> dict[str, Any]:
         return self.source.event(batch)
+
+    def _lag(self, state: _ShardState, batch: list[Any]) -> dict[str, Any]:
+        # OffsetLag: records in the partition after this batch's last one.
+        return {"offset_lag": state.shard.next_position - batch[-1].position - 1}
 
     def _filter_view(self, record: Any) -> Any:
         # Kafka filters match the decoded ``value`` (and ``key``) of a record.

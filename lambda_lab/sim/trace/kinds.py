@@ -347,6 +347,9 @@ class Batch(Record):
     first_sequence_number: NotRequired[str]
     last_sequence_number: NotRequired[str]
     iterator_age: NotRequired[float]
+    offset_lag: NotRequired[int]
+    queue_visible: NotRequired[int]
+    queue_in_flight: NotRequired[int]
 
 
 class BatchFailed(Record):

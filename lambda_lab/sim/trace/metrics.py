@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MEAN_DIGITS", "function_metrics", "simulation_metrics"]
+__all__ = [
+    "MEAN_DIGITS",
+    "function_metrics",
+    "mapping_metrics",
+    "mapping_simulation_metrics",
+    "simulation_metrics",
+]
 
 #: Decimals kept in time-averaged environment counts.
 MEAN_DIGITS = 4
@@ -146,3 +152,84 @@ def simulation_metrics(
     4 decimals.
     """
     return _tally(records, function, end_time)["simulation"]
+
+
+# -- event source mappings ---------------------------------------------------------------
+
+
+def mapping_metrics(records: Iterable[dict[str, Any]], mapping: str) -> dict[str, Any]:
+    """CloudWatch's metrics of one mapping, under their names.
+
+    ``IteratorAge`` (ms, Maximum and Average over batches; streams and Kafka),
+    ``OffsetLag`` (Maximum; Kafka), and for an SQS source the queue's
+    ``NumberOfMessagesDeleted`` (by this mapping) with
+    ``ApproximateNumberOfMessagesVisible`` / ``...NotVisible`` as series of
+    ``(t, value)`` sampled as each batch left.
+    """
+    ages: list[float] = []
+    lags: list[int] = []
+    visible: list[tuple[float, int]] = []
+    not_visible: list[tuple[float, int]] = []
+    deleted = 0
+    for record in records:
+        if record.get("mapping") != mapping:
+            continue
+        kind = record["kind"]
+        if kind == "batch":
+            if "iterator_age" in record:
+                ages.append(record["iterator_age"] * 1000)
+            if "offset_lag" in record:
+                lags.append(record["offset_lag"])
+            if "queue_visible" in record:
+                visible.append((record["t"], record["queue_visible"]))
+                not_visible.append((record["t"], record["queue_in_flight"]))
+        elif kind == "messages_deleted" and record["reason"] == "processed":
+            deleted += len(record["message_ids"])
+    out: dict[str, Any] = {}
+    if ages:
+        out["IteratorAge"] = {"Maximum": _ms(max(ages)), "Average": _ms(sum(ages) / len(ages))}
+    if lags:
+        out["OffsetLag"] = {"Maximum": max(lags)}
+    if visible:
+        out["NumberOfMessagesDeleted"] = deleted
+        out["ApproximateNumberOfMessagesVisible"] = visible
+        out["ApproximateNumberOfMessagesNotVisible"] = not_visible
+    return out
+
+
+def mapping_simulation_metrics(records: Iterable[dict[str, Any]], mapping: str) -> dict[str, Any]:
+    """lambda_lab's own figures of one mapping (CloudWatch publishes none of these).
+
+    ``batches``, ``batches_by_trigger``, ``records_in_batches``,
+    ``failed_batches`` by reason, ``messages_filtered`` (SQS),
+    ``concurrency`` (the pollers' limit as it changed) and ``bisects``.
+    """
+    by_trigger: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    batches = in_batches = filtered = bisects = 0
+    concurrency: list[tuple[float, int]] = []
+    for record in records:
+        if record.get("mapping") != mapping:
+            continue
+        kind = record["kind"]
+        if kind == "batch":
+            batches += 1
+            in_batches += record["size"]
+            by_trigger[record["trigger"]] = by_trigger.get(record["trigger"], 0) + 1
+        elif kind == "batch_failed":
+            failed[record["reason"]] = failed.get(record["reason"], 0) + 1
+        elif kind == "messages_deleted" and record["reason"] == "filtered":
+            filtered += len(record["message_ids"])
+        elif kind == "mapping_scaled":
+            concurrency.append((record["t"], record["concurrency"]))
+        elif kind == "batch_bisected":
+            bisects += 1
+    return {
+        "batches": batches,
+        "batches_by_trigger": by_trigger,
+        "records_in_batches": in_batches,
+        "failed_batches": failed,
+        "messages_filtered": filtered,
+        "concurrency": concurrency,
+        "bisects": bisects,
+    }
