@@ -1,5 +1,6 @@
 """Event source mappings: pollers that read queues and streams and invoke in batches.
 
-Empty until the event-source-mapping issue lands; the folder holds its place in
-the layers (above ``invoke`` and ``resources``, beside ``callers``).
+:mod:`.base` (identity, state, boto3's description, partial batch responses),
+:mod:`.rules` (what each source allows), :mod:`.sqs` (the SQS poller),
+:mod:`.streams` (Kinesis, DynamoDB Streams and Kafka), :mod:`.sizing`.
 """

@@ -117,6 +117,20 @@ class Mapping:
     def stop(self) -> None:  # pragma: no cover - every source defines it
         raise NotImplementedError
 
+    def _record_failed(self, request_id: str, reason: str, failed: list[str]) -> None:
+        """A ``batch_failed`` record: ``failed`` are the ids that stay for a retry."""
+        self.world.trace.append(
+            {
+                "t": self.world.engine.now,
+                "kind": "batch_failed",
+                "mapping": self.uuid,
+                "function": self.function.name,
+                "request_id": request_id,
+                "reason": reason,
+                "failed": failed,
+            }
+        )
+
     # -- boto3's description -----------------------------------------------------
     def describe(self) -> dict[str, Any]:
         """The mapping as ``get_event_source_mapping`` returns it."""

@@ -404,16 +404,3 @@ class SqsMapping(Mapping):
                 "reason": reason,
             }
         )
-
-    def _record_failed(self, request_id: str, reason: str, failed: list[str]) -> None:
-        self.world.trace.append(
-            {
-                "t": self.world.engine.now,
-                "kind": "batch_failed",
-                "mapping": self.uuid,
-                "function": self.function.name,
-                "request_id": request_id,
-                "reason": reason,
-                "failed": failed,
-            }
-        )

@@ -401,19 +401,6 @@ class StreamMapping(Mapping):
             }
         )
 
-    def _record_failed(self, request_id: str, reason: str, failed: list[str]) -> None:
-        self.world.trace.append(
-            {
-                "t": self.world.engine.now,
-                "kind": "batch_failed",
-                "mapping": self.uuid,
-                "function": self.function.name,
-                "request_id": request_id,
-                "reason": reason,
-                "failed": failed,
-            }
-        )
-
 
 class KafkaMapping(StreamMapping):
     """An event source mapping on one topic of a Kafka cluster (MSK or self-managed).
