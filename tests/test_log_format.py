@@ -119,25 +119,48 @@ def test_a_cleared_trace_keeps_the_output_of_an_attempt_in_flight():
     # GIVEN a call in flight that printed, whose start is cleared from the trace
     lab = ll.Lab(seed=1, echo_logs=False)
     caller = Caller(lab)
-    lab.create_function("f", lambda e, c: print("working"), duration=5, init_duration=0, timeout=10)
+
+    def handler(event, context):
+        print("working")
+        time.sleep(5)
+        print("done")
+
+    lab.create_function("f", handler, duration=0, init_duration=0, timeout=10)
     caller.at(0.0, "f")
-    caller.at(5.0, "f")  # a second call, starting in another environment as the first ends
+    caller.at(5.0, "f")  # a second call, in another environment, as the first ends
     lab.run(until=1.0)
     lab.trace.clear()
     # WHEN the calls end
     lab.run(until=20.0)
     first, second = caller.outcomes[0].request_id, caller.outcomes[1].request_id
-    # THEN the first's line is kept, its END and REPORT (without START) come at t=5
-    # before the second call's START, and its REPORT has no Init Duration
+    # THEN the first's lines are kept, and at t=5 its "done", END and REPORT (without
+    # START, with no Init Duration) come before the second call's START
     assert messages(lab, "f") == [
         "working",
+        "done",
         f"END RequestId: {first}",
         report(first, "5000.00", 5000),
         f"START RequestId: {second} Version: $LATEST",
         "working",
+        "done",
         f"END RequestId: {second}",
         report(second, "5000.00", 5000, init="0.00"),
     ]
+
+
+def test_tail_still_works_after_the_trace_was_cleared(lab):
+    # GIVEN a warm function, and a trace cleared since its first call
+    lab.create_function("f", lambda e, c: print("warm"))
+    lab.invoke("f")
+    lab.trace.clear()
+    # WHEN it is invoked with log_type="Tail"
+    response = lab.invoke("f", log_type="Tail")
+    # THEN the tail holds the whole invocation
+    rid = response.request_id
+    assert base64.b64decode(response.log_result).decode() == (
+        f"START RequestId: {rid} Version: $LATEST\nwarm\nEND RequestId: {rid}\n"
+        f"{report(rid, '100.00', 100)}\n"
+    )
 
 
 def test_module_output_with_an_instant_init_comes_before_start(lab):

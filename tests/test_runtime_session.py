@@ -1,11 +1,13 @@
 """One runtime session in detail: module code loaded from inside a handler, environment
-variables around nested calls and module loading, sleeps at the edges, and sleeps of
-other threads."""
+variables around nested calls and module loading, sleeps at the edges and in other
+threads, error lines' times, and what a session gives back to the process when it ends
+(sleep, streams, logging handlers, GC thresholds, variables)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import io
 import logging
 import os
@@ -310,3 +312,50 @@ def test_the_guard_runs_in_one_daemon_thread_named_for_it(lab):
     # WHEN invoked, THEN one daemon thread watches for hangs, named lambda-lab-hang-guard
     lab.invoke("f")
     assert seen == [("lambda-lab-hang-guard", True)]
+
+
+SPIN = "def handler(event, context):\n    while True:\n        pass\n"
+
+
+def test_in_handler_and_active_are_false_after_every_kind_of_ending():
+    # GIVEN handlers that end every way a handler can end, and module code that loads
+    lab = ll.Lab(seed=1, hang_guard_seconds=0.2, echo_logs=False)
+
+    def interrupted(event, context):
+        raise KeyboardInterrupt
+
+    def raises(error):
+        def handler(event, context):
+            raise error
+
+        return handler
+
+    lab.create_function("returns", lambda e, c: "ok")
+    lab.create_function("module", "lambda_function.handler", code="def handler(e, c):\n    pass\n")
+    lab.create_function("spins", "lambda_function.handler", code=SPIN)
+    lab.create_function("oversleeps", lambda e, c: time.sleep(10))
+    lab.create_function("exits", lambda e, c: exit(1))
+    lab.create_function("bad_value", raises(ValueError("v")))
+    lab.create_function("missing_key", raises(KeyError("k")))
+    lab.create_function("interrupted", interrupted)
+    names = ["returns", "module", "spins", "oversleeps", "exits", "bad_value", "missing_key"]
+    for name in [*names, "interrupted"]:
+        # WHEN each is invoked
+        try:
+            lab.invoke(name)
+        except KeyboardInterrupt:
+            assert name == "interrupted"
+        # THEN afterwards no handler is running, and the session's patches are off
+        assert lab.runtime.in_handler() is False, name
+        assert lab.runtime.active is False, name
+
+
+def test_full_collections_are_deferred_while_handlers_run_and_restored_after(lab):
+    # GIVEN the process's garbage-collection thresholds, and a handler that reads them
+    before = gc.get_threshold()
+    lab.create_function("f", lambda e, c: list(gc.get_threshold()))
+    # WHEN it runs, THEN full collections wait for at least 1000 collections of the
+    # middle generation, and the young generations are as they were
+    assert lab.invoke("f").payload == [before[0], before[1], max(before[2], 1000)]
+    # AND after the session the thresholds are the process's again
+    assert gc.get_threshold() == before
