@@ -359,3 +359,14 @@ def test_full_collections_are_deferred_while_handlers_run_and_restored_after(lab
     assert lab.invoke("f").payload == [before[0], before[1], max(before[2], 1000)]
     # AND after the session the thresholds are the process's again
     assert gc.get_threshold() == before
+
+
+def test_a_fresh_runtime_is_idle_at_time_zero():
+    # GIVEN a lab that has run nothing yet
+    runtime = ll.Lab(seed=1).runtime
+    # THEN its runtime runs no handler, has no patches on, reads t=0, slept and hung never
+    assert runtime.in_handler() is False
+    assert runtime.active is False
+    assert runtime.now() == 0.0
+    assert (runtime.slept, runtime.hangs) == (0.0, 0)
+    assert runtime.writer() is None
