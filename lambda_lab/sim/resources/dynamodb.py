@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import ResourceNotFoundException, ValidationException
 from .base import Resource
-from .shards import ShardLog
+from .shards import ShardLog, batch_info
 
 if TYPE_CHECKING:
     from ..world import World
@@ -268,17 +268,7 @@ class TableStream(Resource):
             raise ValidationException(
                 f"records must be a non-empty list of records of {shard_id}, got {records!r}"
             )
-        iso = self.world.iso_seconds
-        first, last = records[0], records[-1]
-        return {
-            "shardId": shard_id,
-            "startSequenceNumber": first.sequence_number,
-            "endSequenceNumber": last.sequence_number,
-            "approximateArrivalOfFirstRecord": iso(first.arrival),
-            "approximateArrivalOfLastRecord": iso(last.arrival),
-            "batchSize": len(records),
-            "streamArn": self.arn,
-        }
+        return batch_info(shard_id, records, self.arn, self.world.iso_seconds)
 
     def __repr__(self) -> str:
         return f"<TableStream {self.name} {self.label}>"

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidParameterValueException, ResourceNotFoundException, ValidationException
 from .base import Resource
-from .shards import ShardLog, check_int
+from .shards import ShardLog, batch_info, check_int
 
 if TYPE_CHECKING:
     from ..world import World
@@ -324,17 +324,7 @@ class Stream(Resource):
             raise InvalidParameterValueException(
                 f"records must be a non-empty list of records of {shard_id}, got {records!r}"
             )
-        iso = self.world.iso
-        first, last = records[0], records[-1]
-        return {
-            "shardId": shard_id,
-            "startSequenceNumber": first.sequence_number,
-            "endSequenceNumber": last.sequence_number,
-            "approximateArrivalOfFirstRecord": iso(first.arrival),
-            "approximateArrivalOfLastRecord": iso(last.arrival),
-            "batchSize": len(records),
-            "streamArn": self.arn,
-        }
+        return batch_info(shard_id, records, self.arn, self.world.iso)
 
     def __repr__(self) -> str:
         return f"<Stream {self.name}: {len(self.shards)} shards>"

@@ -42,7 +42,7 @@ from ...errors import InvalidParameterValueException
 if TYPE_CHECKING:
     from .base import Resource
 
-__all__ = ["ShardLog", "check_int"]
+__all__ = ["ShardLog", "batch_info", "check_int"]
 
 #: Keep a shard's list of expired slots until this many, then compact it.
 _COMPACT_AT = 1024
@@ -183,6 +183,26 @@ class ShardLog:
             )
         wanted = int(sequence_number)
         return bisect_left(self._records, wanted, lo=self._start, key=_sequence)
+
+
+def batch_info(
+    shard_id: str, records: list[Any], stream_arn: str, iso: Callable[[float], str]
+) -> dict[str, Any]:
+    """The ``...BatchInfo`` of a stream's on-failure record, in 7.5's key order.
+
+    Kinesis and DynamoDB share the shape and differ in how arrivals are
+    written (``iso``: with milliseconds for Kinesis, without for DynamoDB).
+    """
+    first, last = records[0], records[-1]
+    return {
+        "shardId": shard_id,
+        "startSequenceNumber": first.sequence_number,
+        "endSequenceNumber": last.sequence_number,
+        "approximateArrivalOfFirstRecord": iso(first.arrival),
+        "approximateArrivalOfLastRecord": iso(last.arrival),
+        "batchSize": len(records),
+        "streamArn": stream_arn,
+    }
 
 
 def _arrival(record: Any) -> float:
