@@ -258,7 +258,8 @@ def test_a_dynamodb_stream_delivers_inserts_modifies_and_removes(lab):
         ({"scaling_config": {"MaximumConcurrency": 5}}, "Unsupported ScalingConfig"),
         ({"destination_config": {"OnSuccess": {"Destination": "x"}}}, "OnSuccess"),
         ({"maximum_retry_attempts": 10001}, "between -1 and 10000"),
-        ({"parallelization_factor": 2}, "not simulated yet"),
+        ({"parallelization_factor": 11}, "between 1 and 10"),
+        ({"tumbling_window_in_seconds": 901}, "between 0 and 900"),
     ],
 )
 def test_bad_stream_settings_are_refused(lab, kwargs, message):

@@ -2,5 +2,6 @@
 
 :mod:`.base` (identity, state, boto3's description, partial batch responses),
 :mod:`.rules` (what each source allows), :mod:`.sqs` (the SQS poller),
-:mod:`.streams` (Kinesis, DynamoDB Streams and Kafka), :mod:`.sizing`.
+:mod:`.streams` (Kinesis, DynamoDB Streams and Kafka), :mod:`.windows` (tumbling
+windows), :mod:`.sizing`.
 """

@@ -81,13 +81,8 @@ def _kafka(
                 f"Unsupported {api_name} parameter for given event source mapping type. "
                 f"({field} applies to Kinesis and DynamoDB sources only)"
             )
-    if settings.destination_config is not None:
-        raise InvalidParameterValueException(
-            "destination_config on a Kafka mapping is valid on AWS but not simulated yet"
-        )
     base = settings.model_copy(
         update={
-            "destination_config": None,
             "topics": None,
             "maximum_batching_window_in_seconds": (
                 settings.maximum_batching_window_in_seconds
@@ -142,15 +137,6 @@ def _stream(
     window = settings.maximum_batching_window_in_seconds or 0
     # The "over 10 needs a window" rule is SQS's here: 7.5 records a stream mapping
     # created with BatchSize 100 and no window.
-    for field, value, simulated in (
-        ("parallelization_factor", settings.parallelization_factor, (None, 1)),
-        ("tumbling_window_in_seconds", settings.tumbling_window_in_seconds, (None, 0)),
-    ):
-        if value not in simulated:
-            raise InvalidParameterValueException(
-                f"{field} {value!r} is valid on AWS but not simulated yet: lambda_lab keeps "
-                "one batch per shard in flight and no tumbling windows"
-            )
     return MappingConfig(
         batch_size=batch_size,
         maximum_batching_window_in_seconds=window,
@@ -164,6 +150,8 @@ def _stream(
         maximum_record_age_in_seconds=-1 if age is None else age,
         bisect_batch_on_function_error=bool(settings.bisect_batch_on_function_error),
         on_failure=_on_failure(settings.destination_config, registry),
+        parallelization_factor=settings.parallelization_factor or 1,
+        tumbling_window_in_seconds=settings.tumbling_window_in_seconds or 0,
     )
 
 
@@ -186,10 +174,16 @@ def _on_failure(config: Any, registry: Any) -> Any:
         value = value.get("Destination")
     if value is None:
         return None
+    if isinstance(value, str) and value.startswith("kafka://"):
+        raise InvalidParameterValueException(
+            "destination_config.on_failure: a Kafka topic (kafka://) as the on-failure "
+            f"destination is valid on AWS but not simulated yet, got {value!r} (use an SQS "
+            "queue, an SNS topic or an S3 bucket)"
+        )
     target = registry.resolve(value, "destination_config.on_failure")
     if target.kind not in ("sqs", "sns", "s3"):
         raise InvalidParameterValueException(
-            f"The destination ARN {target.arn} is invalid: a stream mapping's on_failure "
+            f"The destination ARN {target.arn} is invalid: a stream or Kafka mapping's on_failure "
             f"accepts sqs, sns or s3 targets, got {target.kind}"
         )
     return target

@@ -341,13 +341,17 @@ class Batch(Record):
     source: str
     size: int
     bytes: int
-    trigger: Literal["batch_size", "window", "payload_limit", "drained", "retry"]
+    trigger: Literal["batch_size", "window", "payload_limit", "drained", "retry", "window_end"]
     message_ids: NotRequired[list[str]]
     shard: NotRequired[str]
     first_sequence_number: NotRequired[str]
     last_sequence_number: NotRequired[str]
     iterator_age: NotRequired[float]
     offset_lag: NotRequired[int]
+    lane: NotRequired[int]
+    window_start: NotRequired[float]
+    window_end: NotRequired[float]
+    final: NotRequired[bool]
     queue_visible: NotRequired[int]
     queue_in_flight: NotRequired[int]
 
@@ -358,7 +362,13 @@ class BatchFailed(Record):
     mapping: str
     function: str
     request_id: str
-    reason: Literal["function_error", "partial_response", "invalid_partial_response", "throttle"]
+    reason: Literal[
+        "function_error",
+        "partial_response",
+        "invalid_partial_response",
+        "throttle",
+        "missing_state",
+    ]
     failed: list[str]
 
 
@@ -401,6 +411,17 @@ class StreamBatchDiscarded(Record):
     delivery_error: str | None
 
 
+class WindowClosed(Record):
+    """A tumbling window's final invocation succeeded (or was given up): its state is dropped."""
+
+    mapping: str
+    function: str
+    shard: str
+    window_start: float
+    window_end: float
+    outcome: Literal["closed", "terminated_early", "given_up"]
+
+
 #: Every record kind, by its ``kind`` value.
 KINDS: dict[str, type] = {
     "invoke": Invoke,
@@ -441,6 +462,7 @@ KINDS: dict[str, type] = {
     "checkpoint": Checkpoint,
     "batch_bisected": BatchBisected,
     "stream_batch_discarded": StreamBatchDiscarded,
+    "window_closed": WindowClosed,
 }
 
 
