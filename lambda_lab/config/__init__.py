@@ -14,7 +14,8 @@ AWS's ``ValidationException`` (or ``InvalidParameterValueException``) for a
 value out of range.  Validation always happens before any state changes.
 
 The models live in :mod:`.base` (the strict base, ``validate``), :mod:`.lab`,
-:mod:`.functions`, :mod:`.resources`, :mod:`.callers` and :mod:`.mappings`.
+:mod:`.functions`, :mod:`.resources`, :mod:`.callers`, :mod:`.mappings` and
+:mod:`.scenarios` (the labs' own knobs).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from .resources import (
     RedrivePolicy,
     TopicSettings,
 )
+from .scenarios import ScenarioSettings
 
 __all__ = [
     "BATCH_SIZE_DEFAULTS",
@@ -81,6 +83,7 @@ __all__ = [
     "QueueSettings",
     "RedrivePolicy",
     "ScalingConfig",
+    "ScenarioSettings",
     "Settings",
     "TopicSettings",
     "TrafficSettings",
