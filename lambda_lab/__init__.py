@@ -34,6 +34,36 @@ from .sim.world import World
 
 __version__ = "0.1.0"
 
+
+# IPython's extension hooks (``%load_ext lambda_lab``).  They are not in
+# ``__all__``: IPython finds them by name.  ``.magics`` is imported only here, so
+# ``import lambda_lab`` never loads IPython's magic machinery.
+def load_ipython_extension(ipython):
+    """Register the magics ``%%lambda``, ``%invoke``, ``%lab`` and ``%logs``."""
+    from .magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython):
+    """Remove the magics ``load_ipython_extension`` registered (for ``%unload_ext``
+    and ``%reload_ext``); the lab in the variable ``lab`` stays."""
+    from .magics import unregister
+
+    unregister(ipython)
+
+
+def publish(notebooks, output_dir="build/html"):
+    """Export course notebooks to HTML that shows each view's static SVG, offline.
+
+    ``notebooks`` is a path or a list of paths; returns the HTML files written
+    (see :mod:`lambda_lab.widgets.publish`).  ``make html`` does this for the course.
+    """
+    from .widgets.publish import publish as export
+
+    return export(notebooks, output_dir)
+
+
 __all__ = [
     "ApiGateway",
     "ApiResponse",
@@ -77,4 +107,5 @@ __all__ = [
     "World",
     "__version__",
     "largest_batch",
+    "publish",
 ]
