@@ -4,7 +4,9 @@
 
 nbconvert stamps every cell with wall-clock execution times; they would make
 each re-run a diff and are no part of what the course shows, so they go.
-Outputs stay: nbval compares them.
+Widget state is not stored: with it, an HTML export or GitHub would show the
+(blank, offline) live widget instead of each view's SVG.  Outputs stay: nbval
+compares them.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 
 
 def strip(path: Path) -> None:
-    """Drop the per-cell ``execution`` timestamps nbconvert writes."""
+    """Drop the per-cell ``execution`` timestamps nbconvert writes, and any widget state."""
     notebook = json.loads(path.read_text())
+    notebook["metadata"].pop("widgets", None)
     for cell in notebook["cells"]:
         cell.get("metadata", {}).pop("execution", None)
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
@@ -28,7 +31,7 @@ def main(paths: list[str]) -> None:
         path = Path(name)
         subprocess.run(
             [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-             "--inplace", path.name],
+             "--inplace", "--ExecutePreprocessor.store_widget_state=False", path.name],
             cwd=path.parent,
             check=True,
         )  # fmt: skip
