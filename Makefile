@@ -8,7 +8,7 @@ PORT   ?= 8888
 ROOT_FLAG = $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint format bench profile mutation install install-test install-bench clean
+.PHONY: lab test lint format bench profile mutation js html install install-test install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,16 @@ MUTATION_MIN  ?= 90
 mutation: install-test
 	$(BIN)/mutmut run $(MUTMUT_ARGS)
 	$(BIN)/python scripts/mutation_report.py --min $(MUTATION_MIN) --mutmut $(BIN)/mutmut
+
+## make js: rebuild lambda_lab/widgets/static/views.js from js/ (needs Node and npm).
+## The built file is committed, so installing the package never needs Node.
+js:
+	cd js && npm ci && npm run build
+
+## make html: export the course to build/html, each view shown as its static SVG
+## (nbconvert would otherwise pick the live widget view, blank offline).
+html: install
+	$(BIN)/python -c "import glob, lambda_lab; print(*lambda_lab.publish(sorted(glob.glob('notebooks/*.ipynb'))), sep='\n')"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants
