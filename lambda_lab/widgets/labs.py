@@ -87,6 +87,7 @@ class ScenarioLab(ipywidgets.VBox):
             [ipywidgets.HTML(f"<b>{escape(self.title)}</b>"), controls, self.error,
              *self.views, self.numbers]
         )  # fmt: skip
+        self.add_class("ll-lab")  # how a page (and the browser tests) finds a lab
         for widget in self.knobs.values():
             widget.observe(self._changed, names="value")
 
