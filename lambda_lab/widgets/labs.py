@@ -172,6 +172,19 @@ class ScenarioLab(ipywidgets.VBox):
         return f"<{type(self).__name__} {knobs}: {numbers}>"
 
 
+def _flaky(
+    rng: random.Random, rate: float, error: Exception, answer: Callable[[Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """A handler that raises ``error`` with probability ``rate``, else answers."""
+
+    def handler(event: Any, context: Any) -> Any:
+        if rng.random() < rate:
+            raise type(error)(*error.args)  # a fresh exception: each has its own traceback
+        return answer(event)
+
+    return handler
+
+
 def _count(lab: Lab, kind: str, **fields: Any) -> int:
     return len(lab.trace.filter(kind, **fields))
 
@@ -192,13 +205,10 @@ class SyncLab(ScenarioLab):
 
     def scenario(self, **values: Any) -> Lab:
         lab = Lab(seed=self.seed, echo_logs=False)
-        rng = self._rng()
-        rate = values["failure_rate"]
-
-        def handler(event: Any, context: Any) -> Any:
-            if rng.random() < rate:
-                raise RuntimeError("the downstream service failed")
-            return {"statusCode": 200, "body": "ok"}
+        handler = _flaky(
+            self._rng(), values["failure_rate"], RuntimeError("the downstream service failed"),
+            lambda event: {"statusCode": 200, "body": "ok"},
+        )  # fmt: skip
 
         lab.create_function(
             "api", self.handler or handler, timeout=values["timeout"],
@@ -243,13 +253,10 @@ class AsyncLab(ScenarioLab):
 
     def scenario(self, **values: Any) -> Lab:
         lab = Lab(seed=self.seed, echo_logs=False)
-        rng = self._rng()
-        rate = values["failure_rate"]
-
-        def handler(event: Any, context: Any) -> Any:
-            if rng.random() < rate:
-                raise ConnectionError("payment API unavailable")
-            return {"order": event.get("order"), "status": "paid"}
+        handler = _flaky(
+            self._rng(), values["failure_rate"], ConnectionError("payment API unavailable"),
+            lambda event: {"order": event.get("order"), "status": "paid"},
+        )  # fmt: skip
 
         failures = lab.create_queue("failed-events")
         lab.create_function("worker", self.handler or handler)

@@ -78,6 +78,15 @@ VIEWS_PER_OUTPUT = {"<Timeline": 1, "<FlowDiagram": 1, "<MetricsChart": 1, "<Log
                     "<StreamLab": 2}  # fmt: skip
 
 
+def _summary(view) -> dict[str, str]:
+    """A view's key-number rows, as the browser shows them."""
+    return dict(
+        view.locator(".ll-summary tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
+        )
+    )
+
+
 def _views_saved_in(path) -> int:
     """How many views the saved notebook's outputs hold."""
     count = 0
@@ -120,11 +129,7 @@ def test_every_view_of_the_notebook_is_drawn_as_its_picture_says(
         assert page.locator("text=Error displaying widget").count() == 0
         # AND each timeline has one bar per attempt its own summary counts
         for timeline in page.locator(".ll-view[data-view=timeline]").all():
-            rows = dict(
-                timeline.locator(".ll-summary tr").evaluate_all(
-                    "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
-                )
-            )
+            rows = _summary(timeline)
             if timeline.locator(".ll-note").count() and "aggregated" in (
                 timeline.locator(".ll-note").text_content() or ""
             ):
@@ -157,11 +162,7 @@ def test_turning_retries_from_2_to_0_by_keyboard_removes_the_retry_attempts(lab,
         delays += [page.evaluate(KNOB_JS, [0, "ArrowLeft", TIMEOUT_MS]) for _ in range(2)]
         # THEN the timeline has no retry arrow left, and one attempt per event
         assert timeline.locator("line.ll-retry").count() == 0
-        rows = dict(
-            timeline.locator(".ll-summary tr").evaluate_all(
-                "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
-            )
-        )
+        rows = _summary(timeline)
         assert rows["attempts"] == "4" and rows["retries"] == "0"
         # AND back up and down again, to measure a knob's round trip
         for key in ("ArrowRight", "ArrowLeft") * 5:

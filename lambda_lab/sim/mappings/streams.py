@@ -310,12 +310,16 @@ class StreamMapping(Mapping):
         request_id = world.service.new_request_id()
         lane.in_flight = True
         self._record_batch(lane, request_id, trigger, batch)
+        self._send(event, request_id, lambda r: self._answered(lane, batch, request_id, r))
+
+    def _send(self, event: dict[str, Any], request_id: str, then: Any) -> None:
+        """Invoke synchronously with ``event``; ``then(response or None)`` on the answer."""
 
         def answered(response: InvocationResponse | None, reason: str | None, _: Any) -> None:
-            self._answered(lane, batch, request_id, response)
+            then(response)
 
         request_response(
-            world.service,
+            self.world.service,
             self.function,
             dumps(event),
             answered,
@@ -456,18 +460,7 @@ class StreamMapping(Mapping):
         lane.in_flight = True
         self._record_batch(lane, request_id, "window_end", [])
         event = {"Records": [], **self._window_fields(lane, final=True)}
-
-        def answered(response: InvocationResponse | None, reason: str | None, _: Any) -> None:
-            self._final_answered(lane, request_id, response)
-
-        request_response(
-            world.service,
-            self.function,
-            dumps(event),
-            answered,
-            source=self.uuid,
-            request_id=request_id,
-        )
+        self._send(event, request_id, lambda r: self._final_answered(lane, request_id, r))
 
     def _final_answered(
         self, lane: _Lane, request_id: str, response: InvocationResponse | None
