@@ -399,7 +399,7 @@ def test_the_idempotency_lab_compares_add_10_with_set_to_30():
     lab.set(idempotent=True)
     assert lab.key_numbers()["actual balance"] == 30
     # AND the chart's balance ends where the numbers say
-    assert dict(lab.views[1].scene["summary"])["balance ($) last"] == 30.0
+    assert dict(lab.views[2].scene["summary"])["balance ($) last"] == 30.0
 
 
 def test_a_course_author_can_replace_the_handler_and_the_workload():
@@ -414,8 +414,29 @@ def test_a_course_author_can_replace_the_handler_and_the_workload():
     lab = StreamLab(handler=lambda e, c: seen.append(len(e["Records"])), workload=workload)
     # THEN the lab ran their handler on their records
     assert seen == [2] and lab.key_numbers()["batches"] == 1
+    # AND, like every lab, it shows a flow, a timeline and its key numbers
+    assert [v.scene["view"] for v in lab.views][:2] == ["flow", "timeline"]
     with pytest.raises(ValueError, match="has no knob 'colour'"):
         StreamLab(colour=1)
+
+
+@pytest.mark.parametrize("lab_class", LABS, ids=lambda c: c.__name__)
+def test_every_lab_has_a_flow_a_timeline_and_key_numbers(lab_class):
+    # GIVEN a lab THEN its views include a flow and a timeline, and it has key numbers
+    lab = lab_class()
+    assert {"flow", "timeline"} <= {view.scene["view"] for view in lab.views}
+    assert lab.key_numbers() and "Key numbers" in lab.to_svg()
+
+
+def test_a_stream_batch_given_up_travels_to_its_on_failure_destination():
+    # GIVEN the stream lab's poison record, given up after its retries
+    lab = StreamLab()
+    scene = lab.views[0].scene
+    # THEN the flow has a dropped token per discarded batch, to the on-failure queue
+    dropped = [t for t in scene["tokens"] if t["cls"] == "dropped"]
+    assert len(dropped) == len(lab.lab.trace.filter("stream_batch_discarded")) >= 1
+    labels = [m["text"] for m in marks(scene, "text", "actor-label")]
+    assert "on-failure click-failures" in [m["label"] for m in marks(scene, "rect", "actor")]
 
 
 @pytest.mark.parametrize("lab_class", LABS, ids=lambda c: c.__name__)

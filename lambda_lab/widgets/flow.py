@@ -5,7 +5,8 @@ SDK client) and the event sources of mappings (queues, streams, topics);
 the Lambda service; Lambda's internal queue for asynchronous events and the
 pollers of mappings; the execution environments; and where things end:
 destinations, dead-letter queues, and the ``throttled``, ``dropped`` and
-``filtered`` sinks.  Only the actors the trace uses are drawn.
+``filtered`` sinks.  Only the actors the trace uses are drawn.  A stream batch
+given up travels from its poller to the on-failure destination.
 
 Tokens: one per attempt (from the caller, or from the queue for a retry or
 a duplicate, or from the poller for a batch, to its environment), one per
@@ -152,6 +153,20 @@ def flow_scene(records: list[dict[str, Any]], title: str | None = None) -> dict[
                  "label": f"message {record['message_id'][:8]} redriven after "
                           f"{record['receive_count']} receives",
                  "record": record, "points": [(source, record["t"]), (dlq, record["t"])]}
+            )  # fmt: skip
+        elif kind == "stream_batch_discarded":
+            poller = actors.add(2, f"poller:{record['mapping']}", "poller")
+            where = record["target"] or "sink:dropped"
+            name = where.rsplit(":", 1)[-1]
+            target = actors.add(
+                4, f"target:{where}" if record["target"] else where,
+                f"on-failure {name}" if record["target"] else "dropped",
+            )  # fmt: skip
+            hops.append(
+                {"cls": "dropped", "shape": OUTCOMES["dropped"][1],
+                 "label": f"{record['size']} record(s) of {record['shard']} given up: "
+                          f"{record['condition']}",
+                 "record": record, "points": [(poller, record["t"]), (target, record["t"])]}
             )  # fmt: skip
         elif kind == "messages_deleted" and record["reason"] == "filtered":
             source = actors.add(0, f"source:{record['queue']}", record["queue"])

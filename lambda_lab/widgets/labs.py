@@ -348,7 +348,8 @@ class IdempotencyLab(ScenarioLab):
         return lab
 
     def make_views(self, lab: Lab) -> list[TraceView]:
-        return [Timeline(lab), MetricsChart(lab, series=(), extra=self._balance_series(lab))]
+        balance = MetricsChart(lab, series=(), extra=self._balance_series(lab))
+        return [FlowDiagram(lab), Timeline(lab), balance]
 
     def _balance_series(self, lab: Lab) -> dict[str, list[tuple[float, float]]]:
         ends = lab.trace.filter("attempt_ended")
@@ -357,7 +358,8 @@ class IdempotencyLab(ScenarioLab):
         return {"balance ($)": points, "expected ($)": [(0.0, 30.0), (lab.now, 30.0)]}
 
     def refresh_views(self, lab: Lab) -> None:
-        timeline, chart = self.views
+        flow, timeline, chart = self.views
+        flow.refresh(lab)
         timeline.refresh(lab)
         chart.refresh(lab, extra=self._balance_series(lab))
 
@@ -512,7 +514,7 @@ class StreamLab(ScenarioLab):
         return lab
 
     def make_views(self, lab: Lab) -> list[TraceView]:
-        return [Timeline(lab), MetricsChart(lab, series=("iterator_age",))]
+        return [FlowDiagram(lab), Timeline(lab), MetricsChart(lab, series=("iterator_age",))]
 
     def key_numbers(self) -> dict[str, Any]:
         lab = self.lab

@@ -72,10 +72,10 @@ def _open(page, lab, name: str, timings) -> None:
     )
 
 
-#: Views per output, by the start of the output's text (a lab has two views).
+#: Views per output, by the start of the output's text (a lab has two or three).
 VIEWS_PER_OUTPUT = {"<Timeline": 1, "<FlowDiagram": 1, "<MetricsChart": 1, "<LogView": 1,
-                    "<SyncLab": 2, "<AsyncLab": 2, "<IdempotencyLab": 2, "<QueueLab": 2,
-                    "<StreamLab": 2}  # fmt: skip
+                    "<SyncLab": 2, "<AsyncLab": 2, "<IdempotencyLab": 3, "<QueueLab": 2,
+                    "<StreamLab": 3}  # fmt: skip
 
 
 def _summary(view) -> dict[str, str]:
