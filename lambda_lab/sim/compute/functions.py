@@ -15,6 +15,7 @@ from .records import MODULE_PATH, timeout_payload
 from .runtime import ERROR, OK, TIMEOUT
 
 __all__ = [
+    "RESERVED_VARIABLES",
     "Environment",
     "Function",
     "Invocation",
@@ -245,7 +246,28 @@ def environment_variables(environment: dict[str, Any] | None) -> dict[str, str]:
         raise InvalidParameterValueException(
             f"environment must map variable names to strings, got {environment!r}"
         )
+    reserved = sorted(k for k in variables if k in RESERVED_VARIABLES)
+    if reserved:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            f"currently not supported for modification. Reserved keys used in this request: "
+            f"{', '.join(reserved)} (environment may not set {', '.join(reserved)}: Lambda "
+            "sets them itself)"
+        )
     return dict(variables)
+
+
+#: Variables Lambda sets itself and refuses in a function's configuration (AWS's
+#: list of reserved runtime variables; PATH, LANG, TZ and the like stay settable).
+RESERVED_VARIABLES = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})  # fmt: skip
 
 
 def check_code(code: str | None) -> None:

@@ -402,27 +402,34 @@ class Runtime:
         """Give the process this function's environment variables, and only its.
 
         ``os.environ`` is slow to touch (each write is a ``putenv``), so only
-        values that change are written: the first call of a session sets the
+        values that differ are written: the first call of a session sets the
         region and the function's variables, later calls of the same function
-        write nothing, and the end of the session gives back what was there.
+        do not come here, and the end of the session gives back what was there.
+        Values are compared with ``os.environ`` itself, not with what was last
+        written: a handler may have changed one, and the next function must
+        not see its change (calls of the same function do, as a process would).
         """
         saved = self._saved_env
         applied = self._applied_env
         environ = os.environ
-        if not applied:
-            for key in _SESSION_KEYS:
+        region = self._region
+        for key in _SESSION_KEYS:
+            if key not in applied:
                 saved[key] = environ.get(key)
-                environ[key] = applied[key] = self._region
+                applied[key] = region
+            if environ.get(key) != region:
+                environ[key] = region
         previous = self._env_function or {}
         for key in previous:
             if key not in env and key not in _SESSION_KEYS:
                 _put(environ, key, saved[key])
                 del applied[key]
         for key, value in env.items():
-            if applied.get(key) != value:
-                if key not in saved:
-                    saved[key] = environ.get(key)
-                environ[key] = applied[key] = value
+            if key not in saved:
+                saved[key] = environ.get(key)
+            if environ.get(key) != value:
+                environ[key] = value
+            applied[key] = value
         self._env_function = env
 
     def _restore_env(self) -> None:
