@@ -104,7 +104,16 @@ class _Watchdog:
                 runtime._check(now)
 
 
-_WATCHDOG = _Watchdog()
+_WATCHDOG: _Watchdog | None = None
+
+
+def _watchdog() -> _Watchdog:
+    """The process's one watchdog, made when a session first needs it (not at import:
+    a lab that never runs a handler starts no thread and holds no lock)."""
+    global _WATCHDOG
+    if _WATCHDOG is None:
+        _WATCHDOG = _Watchdog()
+    return _WATCHDOG
 
 
 class Runtime:
@@ -193,7 +202,7 @@ class Runtime:
             _install_alarm()
         self._capture_output()
         _ACTIVE.add(self)
-        _WATCHDOG.watch(self)
+        _watchdog().watch(self)
 
     def _capture_output(self) -> None:
         # Once per session, as the clock: handler output goes to the log store.
@@ -227,7 +236,7 @@ class Runtime:
     def _deactivate(self) -> None:
         self._active = False
         self._release_output()
-        _WATCHDOG.unwatch(self)
+        _watchdog().unwatch(self)
         _ACTIVE.discard(self)
         gc.set_threshold(*self._gc_threshold)
         # The SIGALRM handler stays installed: it passes signals that are not the
