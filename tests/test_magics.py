@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from IPython.core.getipython import get_ipython as current_shell
 from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
 
@@ -26,7 +27,9 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = get_ipython()
+    # globalipapp starts its shell once per process and returns None after that
+    # (a second test session in one process, as mutmut runs them): take the running one.
+    shell = get_ipython() or current_shell()
     # every MIME type, not only text/plain, is captured (see the toolchain notes)
     shell.display_formatter.active_types = shell.display_formatter.format_types
     return shell
