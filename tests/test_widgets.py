@@ -435,7 +435,6 @@ def test_a_stream_batch_given_up_travels_to_its_on_failure_destination():
     # THEN the flow has a dropped token per discarded batch, to the on-failure queue
     dropped = [t for t in scene["tokens"] if t["cls"] == "dropped"]
     assert len(dropped) == len(lab.lab.trace.filter("stream_batch_discarded")) >= 1
-    labels = [m["text"] for m in marks(scene, "text", "actor-label")]
     assert "on-failure click-failures" in [m["label"] for m in marks(scene, "rect", "actor")]
 
 
