@@ -907,19 +907,21 @@ def test_a_final_invoke_runs_once_even_if_records_arrive_meanwhile():
 
 
 # -- more edges: batch bytes, filters, updates, bisect, starting positions -------------------------
-def test_a_batch_holds_six_megabytes_of_data_exactly():
+def test_a_batch_event_stays_within_six_megabytes():
     # GIVEN seven records of exactly 1 MiB of data, and batches of up to 10
     lab, stream, _, handler, _ = kinesis(batch_size=10)
     for _ in range(7):
         stream.put_record(b"x" * (1024 * 1024), partition_key="k")
     # WHEN the lab runs
     lab.run()
-    # THEN the first batch took six (6 MiB exactly) and the seventh came alone
+    # THEN base64 makes each record 1.33 MiB in the event: four fit in 6 MB, five would not
     assert [(b["size"], b["bytes"]) for b in lab.trace.filter("batch")] == [
-        (6, 6 * 1024 * 1024),
-        (1, 1024 * 1024),
+        (4, 4 * 1024 * 1024),
+        (3, 3 * 1024 * 1024),
     ]
-    assert [len(e["Records"]) for e in handler.events] == [6, 1]
+    assert [len(e["Records"]) for e in handler.events] == [4, 3]
+    # AND every event the function got is within the invoke limit of 6 MB
+    assert all(len(json.dumps(e)) <= 6 * 1024 * 1024 for e in handler.events)
 
 
 def test_a_filtered_record_in_the_middle_does_not_cut_the_batch():

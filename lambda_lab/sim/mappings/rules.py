@@ -14,7 +14,7 @@ from ...config import BATCH_SIZE_DEFAULTS, EventSourceMappingSettings
 from ...errors import InvalidParameterValueException
 from .base import MappingConfig
 
-__all__ = ["STREAM_ONLY", "effective_config", "source_kind"]
+__all__ = ["POLLED", "STREAM_ONLY", "effective_config", "source_kind"]
 
 #: Parameters that apply to streams and Kafka only, with their API names.
 STREAM_ONLY = {
@@ -29,10 +29,14 @@ STREAM_ONLY = {
 }
 
 
+#: What a mapping can poll (a DynamoDB *table* is not one: its stream is).
+POLLED = ("sqs", "kinesis", "dynamodb-stream", "kafka")
+
+
 def source_kind(source: Any) -> str:
     """``sqs``, ``kinesis``, ``dynamodb-stream`` or ``kafka``: what a mapping can poll."""
     kind = getattr(source, "kind", None)
-    if kind in BATCH_SIZE_DEFAULTS or kind == "dynamodb-stream":
+    if kind in POLLED:
         return kind
     raise InvalidParameterValueException(
         "Unsupported event source type. (event_source_arn must be an SQS queue, a Kinesis "

@@ -198,10 +198,17 @@ class SqsMapping(Mapping):
 
     def _filter_view(self, message: Message) -> dict[str, Any]:
         # Filters see the record with a JSON body decoded: a plain-string body is
-        # matched as a string, so a pattern on body fields never matches it.
+        # matched as a string, so a pattern on body fields never matches it.  The
+        # queue asks before it marks the message received, so the attributes are
+        # those of the receive under way: the values the handler would get.
+        attributes = message.attributes
+        attributes["ApproximateReceiveCount"] = str(message.receive_count + 1)
+        if not attributes["ApproximateFirstReceiveTimestamp"]:
+            now = self.world.engine.now
+            attributes["ApproximateFirstReceiveTimestamp"] = str(self.world.unix_millis(now))
         return {
             "body": decode(message.body),
-            "attributes": message.attributes,
+            "attributes": attributes,
             "messageAttributes": _record_attributes(message.message_attributes),
         }
 

@@ -10,7 +10,8 @@ How a shard is read (fact sheet 3.3, 7.5):
   when the factor is 1) until the batch succeeds or is given up.  AWS
   documents order "at the shard level" and per partition key since 2019; how
   it splits a shard is not documented (UNCONFIRMED), the hash is our choice.
-* A batch holds up to ``BatchSize`` records of one lane (6 MB at most); with
+* A batch holds up to ``BatchSize`` records of one lane, and an event of at
+  most 6 MB (data counted as base64, with room for each record's keys); with
   a batching window the poller waits that long for more before it invokes.
   Records matching no filter are skipped.
 * A function error retries the batch (``maximum_retry_attempts``, -1 for
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["RETRY_BACKOFF_FIRST", "RETRY_BACKOFF_MAX", "KafkaMapping", "StreamMapping"]
 
 MAX_BATCH_BYTES = 6 * 1024 * 1024
+#: Bytes a record's own keys, ids and ARNs may take in the event, beyond its data.
+RECORD_OVERHEAD = 1024
 RETRY_BACKOFF_FIRST = 1.0
 RETRY_BACKOFF_MAX = 60.0
 #: ``BatchInfo`` key of the on-failure record, per source kind.
@@ -249,7 +252,8 @@ class StreamMapping(Mapping):
                     if not out:
                         lane.position = position  # not this lane's: past it for good
                     continue
-                if size + record.size > MAX_BATCH_BYTES:
+                cost = self._payload_bytes(record)
+                if size + cost > MAX_BATCH_BYTES:
                     return out
                 if matcher is not None and not matcher.matches(self._filter_view(record)):
                     if not out:  # skipped for good: the iterator moves past it
@@ -262,11 +266,24 @@ class StreamMapping(Mapping):
                     elif start != first_window:
                         return out  # a batch holds one window's records
                 out.append(record)
-                size += record.size
+                size += cost
                 if len(out) >= limit:
                     return out
             if lanes == 1:
                 return out
+
+    def _payload_bytes(self, record: Any) -> int:
+        """What ``record`` adds to the invoke payload, on the safe side.
+
+        The 6 MB limit is the event's (fact sheet 3.1): data travels base64
+        (4 bytes for 3) inside a record of fixed keys, ids and ARNs, which
+        :data:`RECORD_OVERHEAD` covers; DynamoDB's images are already JSON.
+        An estimate, not a measure: encoding every record to count it would
+        cost more than the rest of the poll.
+        """
+        if self.source_kind == "dynamodb-stream":
+            return record.size + RECORD_OVERHEAD
+        return 4 * ((record.size + 2) // 3) + RECORD_OVERHEAD
 
     def _lane_of(self, record: Any) -> int:
         key = record.partition_key
@@ -388,7 +405,9 @@ class StreamMapping(Mapping):
 
     def _retry_later(self, lane: _Lane) -> None:
         lane.failures += 1
-        delay = min(RETRY_BACKOFF_FIRST * 2.0 ** (lane.failures - 1), RETRY_BACKOFF_MAX)
+        # The exponent is capped too: 2.0 ** 1024 overflows long before a record
+        # expires (a day of retries every 60 s is 1,440 of them).
+        delay = min(RETRY_BACKOFF_FIRST * 2.0 ** min(lane.failures - 1, 16), RETRY_BACKOFF_MAX)
         lane.in_flight = True  # the lane stays blocked while it waits
         self.world.engine.schedule(delay, self._retry, lane)
 
