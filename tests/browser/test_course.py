@@ -116,137 +116,125 @@ def context(browser):
     context.close()
 
 
+@pytest.fixture
+def page(context):
+    """A new tab for each test, closed after it."""
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    page.close()
+
+
 @pytest.mark.parametrize("name", COURSE)
 def test_every_view_of_the_notebook_is_drawn_as_its_picture_says(
-    name, lab, context, timings, screenshots
+    name, lab, page, timings, screenshots
 ):
     # GIVEN a course notebook, run in the browser
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        _open(page, lab, name, timings)
-        # THEN there are as many live views as the notebook has view outputs
-        views = page.locator(".ll-view")
-        expected = _views_saved_in(ROOT / "notebooks" / name)
-        try:  # the last outputs may still be drawing when the kernel is idle
-            page.wait_for_function(
-                "n => document.querySelectorAll('.ll-view').length >= n", arg=expected
-            )
-        except Exception:
-            page.screenshot(path=str(screenshots / f"{name[:-6]}-missing-views.png"))
-            raise
-        assert views.count() == expected
-        # AND no output is a widget error
-        assert page.locator("text=Error displaying widget").count() == 0
-        # AND each timeline has one bar per attempt its own summary counts
-        for timeline in page.locator(".ll-view[data-view=timeline]").all():
-            rows = _summary(timeline)
-            if timeline.locator(".ll-note").count() and "aggregated" in (
-                timeline.locator(".ll-note").text_content() or ""
-            ):
-                continue
-            bars = sum(
-                timeline.locator(f"rect.ll-{cls}").count()
-                for cls in ("success", "error", "timeout")
-            )
-            assert bars == int(rows["attempts"].replace(",", ""))
-        page.screenshot(path=str(screenshots / f"{name[:-6]}-light.png"))
-    finally:
-        page.close()
-
-
-def test_turning_retries_from_2_to_0_by_keyboard_removes_the_retry_attempts(lab, context, timings):
-    # GIVEN notebook 02 run: its AsyncLab was last set (in code) to retries 0
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        _open(page, lab, "02_asynchronous.ipynb", timings)
-        async_lab = page.locator(".ll-lab").first
-        timeline = async_lab.locator(".ll-view[data-view=timeline]")
-        assert timeline.locator("line.ll-retry").count() == 0
-        # WHEN the retries slider is moved up to 2 with the keyboard
-        delays = [page.evaluate(KNOB_JS, [0, "ArrowRight", TIMEOUT_MS]) for _ in range(2)]
-        # THEN the failed attempts have their retries, with arrows
-        assert async_lab.locator(".widget-slider .widget-readout").first.text_content() == "2"
-        assert timeline.locator("line.ll-retry").count() > 0
-        # WHEN it is moved back from 2 to 0
-        delays += [page.evaluate(KNOB_JS, [0, "ArrowLeft", TIMEOUT_MS]) for _ in range(2)]
-        # THEN the timeline has no retry arrow left, and one attempt per event
-        assert timeline.locator("line.ll-retry").count() == 0
+    _open(page, lab, name, timings)
+    # THEN there are as many live views as the notebook has view outputs
+    views = page.locator(".ll-view")
+    expected = _views_saved_in(ROOT / "notebooks" / name)
+    try:  # the last outputs may still be drawing when the kernel is idle
+        page.wait_for_function(
+            "n => document.querySelectorAll('.ll-view').length >= n", arg=expected
+        )
+    except Exception:
+        page.screenshot(path=str(screenshots / f"{name[:-6]}-missing-views.png"))
+        raise
+    assert views.count() == expected
+    # AND no output is a widget error
+    assert page.locator("text=Error displaying widget").count() == 0
+    # AND each timeline has one bar per attempt its own summary counts
+    for timeline in page.locator(".ll-view[data-view=timeline]").all():
         rows = _summary(timeline)
-        assert rows["attempts"] == "4" and rows["retries"] == "0"
-        # AND back up and down again, to measure a knob's round trip
-        for key in ("ArrowRight", "ArrowLeft") * 5:
-            delays.append(page.evaluate(KNOB_JS, [0, key, TIMEOUT_MS]))
-        delays.sort()
-        p95 = delays[min(len(delays) - 1, round(0.95 * (len(delays) - 1)))]
-        timings["knob change to redrawn picture, p95 / median (ms)"] = (
-            f"{p95:.0f} / {statistics.median(delays):.0f} over {len(delays)} changes"
+        if timeline.locator(".ll-note").count() and "aggregated" in (
+            timeline.locator(".ll-note").text_content() or ""
+        ):
+            continue
+        bars = sum(
+            timeline.locator(f"rect.ll-{cls}").count() for cls in ("success", "error", "timeout")
         )
-    finally:
-        page.close()
+        assert bars == int(rows["attempts"].replace(",", ""))
+    page.screenshot(path=str(screenshots / f"{name[:-6]}-light.png"))
 
 
-def test_the_flow_plays_and_the_dark_theme_recolours_it(lab, context, screenshots):
+def test_turning_retries_from_2_to_0_by_keyboard_removes_the_retry_attempts(lab, page, timings):
+    # GIVEN notebook 02 run: its AsyncLab was last set (in code) to retries 0
+    _open(page, lab, "02_asynchronous.ipynb", timings)
+    async_lab = page.locator(".ll-lab").first
+    timeline = async_lab.locator(".ll-view[data-view=timeline]")
+    assert timeline.locator("line.ll-retry").count() == 0
+    # WHEN the retries slider is moved up to 2 with the keyboard
+    delays = [page.evaluate(KNOB_JS, [0, "ArrowRight", TIMEOUT_MS]) for _ in range(2)]
+    # THEN the failed attempts have their retries, with arrows
+    assert async_lab.locator(".widget-slider .widget-readout").first.text_content() == "2"
+    assert timeline.locator("line.ll-retry").count() > 0
+    # WHEN it is moved back from 2 to 0
+    delays += [page.evaluate(KNOB_JS, [0, "ArrowLeft", TIMEOUT_MS]) for _ in range(2)]
+    # THEN the timeline has no retry arrow left, and one attempt per event
+    assert timeline.locator("line.ll-retry").count() == 0
+    rows = _summary(timeline)
+    assert rows["attempts"] == "4" and rows["retries"] == "0"
+    # AND back up and down again, to measure a knob's round trip
+    for key in ("ArrowRight", "ArrowLeft") * 5:
+        delays.append(page.evaluate(KNOB_JS, [0, key, TIMEOUT_MS]))
+    delays.sort()
+    p95 = delays[min(len(delays) - 1, round(0.95 * (len(delays) - 1)))]
+    timings["knob change to redrawn picture, p95 / median (ms)"] = (
+        f"{p95:.0f} / {statistics.median(delays):.0f} over {len(delays)} changes"
+    )
+
+
+def test_the_flow_plays_and_the_dark_theme_recolours_it(lab, page, screenshots):
     # GIVEN notebook 01 run, and its first flow at the start of its clock
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        _open(page, lab, "01_synchronous.ipynb", {})
-        flow = page.locator(".ll-view[data-view=flow]").first
-        clock = flow.locator(".ll-clock")
-        token = flow.locator(".ll-token").first
-        start = token.get_attribute("transform")
-        # WHEN Play is pressed
-        flow.locator("button.ll-play").click()
-        page.wait_for_function("el => el.textContent !== 't = 0.00 s'", arg=clock.element_handle())
-        flow.locator("button.ll-play").click()
-        # THEN the clock ran and a token moved
-        assert clock.text_content() != "t = 0.00 s"
-        page.wait_for_function(
-            "([el, before]) => el.getAttribute('transform') !== before",
-            arg=[token.element_handle(), start],
-        )
-        # WHEN the theme becomes JupyterLab Dark
-        label = flow.locator("text.ll-actor-label").first
-        light = label.evaluate("el => getComputedStyle(el).fill")
-        menu(page, "Settings", "Theme", "JupyterLab Dark")
-        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-        # THEN the text colour comes from the theme's variables
-        page.wait_for_function(
-            "([el, before]) => getComputedStyle(el).fill !== before",
-            arg=[label.element_handle(), light],
-        )
-        page.screenshot(path=str(screenshots / "01_synchronous-dark.png"))
-        menu(page, "Settings", "Theme", "JupyterLab Light")
-    finally:
-        page.close()
+    _open(page, lab, "01_synchronous.ipynb", {})
+    flow = page.locator(".ll-view[data-view=flow]").first
+    clock = flow.locator(".ll-clock")
+    token = flow.locator(".ll-token").first
+    start = token.get_attribute("transform")
+    # WHEN Play is pressed
+    flow.locator("button.ll-play").click()
+    page.wait_for_function("el => el.textContent !== 't = 0.00 s'", arg=clock.element_handle())
+    flow.locator("button.ll-play").click()
+    # THEN the clock ran and a token moved
+    assert clock.text_content() != "t = 0.00 s"
+    page.wait_for_function(
+        "([el, before]) => el.getAttribute('transform') !== before",
+        arg=[token.element_handle(), start],
+    )
+    # WHEN the theme becomes JupyterLab Dark
+    label = flow.locator("text.ll-actor-label").first
+    light = label.evaluate("el => getComputedStyle(el).fill")
+    menu(page, "Settings", "Theme", "JupyterLab Dark")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    # THEN the text colour comes from the theme's variables
+    page.wait_for_function(
+        "([el, before]) => getComputedStyle(el).fill !== before",
+        arg=[label.element_handle(), light],
+    )
+    page.screenshot(path=str(screenshots / "01_synchronous-dark.png"))
+    menu(page, "Settings", "Theme", "JupyterLab Light")
 
 
-def test_a_large_trace_is_drawn_aggregated(lab, context, timings):
+def test_a_large_trace_is_drawn_aggregated(lab, page, timings):
     # GIVEN the large-trace notebook: 20,000 events, 120,000 trace records
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        started = time.perf_counter()
-        _open(page, lab, "large_trace.ipynb", timings)
-        timings["large trace: notebook run to all views drawn (s)"] = (
-            f"{time.perf_counter() - started:.1f}"
-        )
-        # THEN each view is bounded and says what it aggregated
-        notes = page.locator(".ll-view .ll-note").all_text_contents()
-        assert any(n.startswith("aggregated: 20,000 attempts") for n in notes)
-        assert page.locator(".ll-view[data-view=timeline] rect").count() <= 5000
-        render = page.locator(".jp-OutputArea-output pre", has_text="scene built in")
-        timings["large trace: scenes built in Python (s)"] = (
-            (render.first.text_content() or "").strip().rsplit(" ", 2)[-2]
-        )
-        draws = page.eval_on_selector_all(
-            ".ll-view", "els => els.map(e => e.dataset.view + ' ' + e.dataset.drawMs)"
-        )
-        timings["large trace: draw() per view (ms)"] = ", ".join(draws)
-    finally:
-        page.close()
+    started = time.perf_counter()
+    _open(page, lab, "large_trace.ipynb", timings)
+    timings["large trace: notebook run to all views drawn (s)"] = (
+        f"{time.perf_counter() - started:.1f}"
+    )
+    # THEN each view is bounded and says what it aggregated
+    notes = page.locator(".ll-view .ll-note").all_text_contents()
+    assert any(n.startswith("aggregated: 20,000 attempts") for n in notes)
+    assert page.locator(".ll-view[data-view=timeline] rect").count() <= 5000
+    render = page.locator(".jp-OutputArea-output pre", has_text="scene built in")
+    timings["large trace: scenes built in Python (s)"] = (
+        (render.first.text_content() or "").strip().rsplit(" ", 2)[-2]
+    )
+    draws = page.eval_on_selector_all(
+        ".ll-view", "els => els.map(e => e.dataset.view + ' ' + e.dataset.drawMs)"
+    )
+    timings["large trace: draw() per view (ms)"] = ", ".join(draws)
 
 
 def test_an_html_export_shows_the_svg_pictures(browser, tmp_path):
