@@ -113,47 +113,34 @@ def flow_scene(records: list[dict[str, Any]], title: str | None = None) -> dict[
                 points = [(actors.add(0, caller[0], caller[1]), start["t"]), (service, start["t"])]
             points.append((env, start["t"]))
             points.append((env, record["t"]))
-            shape = OUTCOMES["retry" if cls == "retry" else cls][1]
-            hops.append({"cls": cls, "shape": shape, "label": label, "record": record,
-                         "points": points})  # fmt: skip
+            hops.append(_hop(cls, label, record, points))
         elif kind in ("destination", "dlq"):
             name = record["target"].rsplit(":", 1)[-1]
             target = actors.add(4, f"target:{record['target']}", _target_label(kind, record, name))
             where = env_of.get(record["request_id"]) or actors.add(1, "service", "Lambda service")
-            hops.append(
-                {"cls": "success" if record["condition"] == "Success" else "dropped",
-                 "shape": OUTCOMES["success" if record["condition"] == "Success" else "dropped"][1],
-                 "label": f"{kind} {name}: {record['condition']}", "record": record,
-                 "points": [(where, record["t"]), (target, record["t"])]}
-            )  # fmt: skip
+            cls = "success" if record["condition"] == "Success" else "dropped"
+            label = f"{kind} {name}: {record['condition']}"
+            hops.append(_hop(cls, label, record, _at(record, where, target)))
         elif kind == "throttle":
             source = actors.add(0, caller[0], caller[1])
             service = actors.add(1, "service", "Lambda service")
             sink = actors.add(4, "sink:throttled", "throttled (429)")
-            hops.append(
-                {"cls": "throttle", "shape": OUTCOMES["throttle"][1],
-                 "label": f"throttled {record['request_id'][:8]}: {record['reason']}",
-                 "record": record,
-                 "points": [(source, record["t"]), (service, record["t"]), (sink, record["t"])]}
-            )  # fmt: skip
+            label = f"throttled {record['request_id'][:8]}: {record['reason']}"
+            hops.append(_hop("throttle", label, record, _at(record, source, service, sink)))
         elif kind == "dropped":
             queue = actors.add(2, "async-queue", "async queue")
             sink = actors.add(4, "sink:dropped", "dropped")
-            hops.append(
-                {"cls": "dropped", "shape": OUTCOMES["dropped"][1],
-                 "label": f"dropped {record['request_id'][:8]}: {record['reason']}",
-                 "record": record, "points": [(queue, record["t"]), (sink, record["t"])]}
-            )  # fmt: skip
+            label = f"dropped {record['request_id'][:8]}: {record['reason']}"
+            hops.append(_hop("dropped", label, record, _at(record, queue, sink)))
         elif kind == "message_redriven":
             source = actors.add(0, f"source:{record['queue']}", record["queue"])
             dlq = actors.add(4, f"dlq:{record['dead_letter_queue']}",
                              f"DLQ {record['dead_letter_queue']}")  # fmt: skip
-            hops.append(
-                {"cls": "redriven", "shape": OUTCOMES["redriven"][1],
-                 "label": f"message {record['message_id'][:8]} redriven after "
-                          f"{record['receive_count']} receives",
-                 "record": record, "points": [(source, record["t"]), (dlq, record["t"])]}
-            )  # fmt: skip
+            label = (
+                f"message {record['message_id'][:8]} redriven after "
+                f"{record['receive_count']} receives"
+            )
+            hops.append(_hop("redriven", label, record, _at(record, source, dlq)))
         elif kind == "stream_batch_discarded":
             poller = actors.add(2, f"poller:{record['mapping']}", "poller")
             where = record["target"] or "sink:dropped"
@@ -162,20 +149,15 @@ def flow_scene(records: list[dict[str, Any]], title: str | None = None) -> dict[
                 4, f"target:{where}" if record["target"] else where,
                 f"on-failure {name}" if record["target"] else "dropped",
             )  # fmt: skip
-            hops.append(
-                {"cls": "dropped", "shape": OUTCOMES["dropped"][1],
-                 "label": f"{record['size']} record(s) of {record['shard']} given up: "
-                          f"{record['condition']}",
-                 "record": record, "points": [(poller, record["t"]), (target, record["t"])]}
-            )  # fmt: skip
+            label = (
+                f"{record['size']} record(s) of {record['shard']} given up: {record['condition']}"
+            )
+            hops.append(_hop("dropped", label, record, _at(record, poller, target)))
         elif kind == "messages_deleted" and record["reason"] == "filtered":
             source = actors.add(0, f"source:{record['queue']}", record["queue"])
             sink = actors.add(4, "sink:filtered", "filtered out")
-            hops.append(
-                {"cls": "filtered", "shape": OUTCOMES["filtered"][1],
-                 "label": f"{len(record['message_ids'])} message(s) filtered out",
-                 "record": record, "points": [(source, record["t"]), (sink, record["t"])]}
-            )  # fmt: skip
+            label = f"{len(record['message_ids'])} message(s) filtered out"
+            hops.append(_hop("filtered", label, record, _at(record, source, sink)))
     note = ""
     if len(hops) > MAX_TOKENS:
         note = f"showing the first {MAX_TOKENS:,} of {len(hops):,} tokens"
@@ -196,6 +178,19 @@ def flow_scene(records: list[dict[str, Any]], title: str | None = None) -> dict[
         "t_range": [0.0, t_max],
         "summary": _summary(hops),
     }
+
+
+def _hop(
+    cls: str, label: str, record: dict[str, Any], points: list[tuple[str, float]]
+) -> dict[str, Any]:
+    """One token's journey: its outcome class (which gives its shape), label, record, stops."""
+    return {"cls": cls, "shape": OUTCOMES[cls][1], "label": label, "record": record,
+            "points": points}  # fmt: skip
+
+
+def _at(record: dict[str, Any], *actors: str) -> list[tuple[str, float]]:
+    """Stops at ``actors``, all at the record's instant."""
+    return [(actor, record["t"]) for actor in actors]
 
 
 def _caller(records: list[dict[str, Any]]) -> tuple[str, str]:

@@ -84,17 +84,15 @@ def knob(
             options=options, value=default if default in options else options[0],
             description=label, style=style, tooltip=tip,
         )  # fmt: skip
+    elif kind in (int, float) and (low is None or top is None):
+        raise ValueError(f"{model.__name__}.{field} needs bounds for a slider (give high=)")
     elif kind is int:
-        if low is None or top is None:
-            raise ValueError(f"{model.__name__}.{field} needs bounds for a slider (give high=)")
         start = int(low if default is None else default)
         widget = ipywidgets.IntSlider(
             value=start, min=int(low), max=int(top), step=int(step or 1), description=label,
             continuous_update=False, style=style, tooltip=tip,
         )  # fmt: skip
     elif kind is float:
-        if low is None or top is None:
-            raise ValueError(f"{model.__name__}.{field} needs bounds for a slider (give high=)")
         start = float(low if default is None else default)
         widget = ipywidgets.FloatSlider(
             value=start, min=float(low), max=float(top), step=step or (top - low) / 100,
