@@ -15,6 +15,7 @@ import pytest
 from IPython.core.getipython import get_ipython as current_shell
 from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
+from traitlets.config.configurable import MultipleInstanceError
 
 import lambda_lab as ll
 
@@ -28,8 +29,15 @@ def handler(event, context):
 @pytest.fixture(scope="module")
 def ip():
     # globalipapp starts its shell once per process and returns None after that
-    # (a second test session in one process, as mutmut runs them): take the running one.
-    shell = get_ipython() or current_shell()
+    # (a second test session in one process, as mutmut runs them), and cannot start
+    # at all once another module made IPython's plain shell (format_display_data
+    # does): take the running one then.
+    try:
+        shell = get_ipython()
+    except MultipleInstanceError:
+        shell = None
+    shell = shell or current_shell()
+    shell.run_line_magic("colors", "nocolor")  # plain tracebacks, as the test shell's
     # every MIME type, not only text/plain, is captured (see the toolchain notes)
     shell.display_formatter.active_types = shell.display_formatter.format_types
     return shell
