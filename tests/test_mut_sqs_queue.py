@@ -412,12 +412,31 @@ def test_delete_received_answers_whether_it_deleted(lab):
     queue.receive_message()
     new = message.receipt_handle
     # WHEN a poller deletes with the old handle THEN nothing is deleted
-    assert queue.delete_received(message, old) is False
+    assert queue.delete_received([(message, old)]) == []
     assert len(queue) == 1
     # AND with the new one it is deleted, and then never again
-    assert queue.delete_received(message, new) is True
-    assert queue.delete_received(message, new) is False
+    assert queue.delete_received([(message, new)]) == [message.message_id]
+    assert queue.delete_received([(message, new)]) == []
     assert queue.deleted == 1
+
+
+def test_delete_received_deletes_the_current_handles_of_a_batch_only(lab):
+    # GIVEN three received messages, the second received again since
+    queue = lab.create_queue("q")
+    for body in "abc":
+        queue.send_message(body)
+    (first,) = queue.receive_message(visibility_timeout=100)
+    (second,) = queue.receive_message(visibility_timeout=5)
+    (third,) = queue.receive_message(visibility_timeout=100)
+    handles = [m.receipt_handle for m in (first, second, third)]
+    lab.run(until=5)
+    assert queue.receive_message() == [second]
+    # WHEN the poller deletes the batch with the handles it received
+    deleted = queue.delete_received(list(zip((first, second, third), handles, strict=True)))
+    # THEN the first and third are deleted, in order, and the second stays
+    assert deleted == [first.message_id, third.message_id]
+    assert queue.deleted == 2
+    assert [m.body for m in queue.messages] == ["b"]
 
 
 def test_a_message_deleted_by_handle_cannot_be_deleted_again_by_a_poller(lab):
@@ -426,7 +445,7 @@ def test_a_message_deleted_by_handle_cannot_be_deleted_again_by_a_poller(lab):
     (message,) = queue.receive_message()
     handle = message.receipt_handle
     queue.delete_message(handle)
-    assert queue.delete_received(message, handle) is False
+    assert queue.delete_received([(message, handle)]) == []
     assert queue.deleted == 1
 
 

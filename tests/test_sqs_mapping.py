@@ -727,6 +727,49 @@ def test_binary_attributes_reach_the_record_as_binary_values(lab):
     }
 
 
+def test_bytes_binary_values_reach_the_record_base64_encoded(lab):
+    # GIVEN a message whose binary attribute was sent as bytes (as boto3 takes it)
+    events = []
+    queue, _ = setup(lab, lambda e, c: events.append(e))
+    queue.send_message(
+        "m", message_attributes={"blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}
+    )
+    # WHEN the mapping delivers it
+    lab.run()
+    # THEN the record carries it base64-encoded, as the JSON event AWS sends
+    (record,) = events[0]["Records"]
+    assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
+
+
+def test_a_handler_changing_its_event_changes_nothing_in_the_queue(lab):
+    # GIVEN a handler that rewrites every part of its batch, then fails once
+    events = []
+
+    def handler(event, context):
+        record = event["Records"][0]
+        events.append(json.loads(json.dumps(record)))
+        record["body"] = "changed"
+        record["attributes"]["ApproximateReceiveCount"] = "99"
+        record["messageAttributes"]["kind"]["stringValue"] = "changed"
+        record["messageAttributes"]["kind"]["stringListValues"].append("changed")
+        event["Records"].append({"messageId": "forged"})
+        if len(events) == 1:
+            raise ValueError("first time")
+
+    queue, _ = setup(lab, handler, queue_kwargs={"visibility_timeout": 10})
+    queue.send_message("x", message_attributes={"kind": {"DataType": "String", "StringValue": "k"}})
+    # WHEN the message is delivered twice
+    lab.run()
+    # THEN the second delivery is built from the message as sent, not from the changes
+    first, second = events
+    assert second["body"] == "x"
+    assert second["attributes"]["ApproximateReceiveCount"] == "2"
+    assert second["messageAttributes"] == first["messageAttributes"]
+    assert second["messageAttributes"]["kind"]["stringValue"] == "k"
+    assert second["messageAttributes"]["kind"]["stringListValues"] == []
+    assert [r["size"] for r in batches(lab)] == [1, 1]
+
+
 def test_throttle_retries_back_off_doubling_then_give_up_near_the_visibility_timeout(lab):
     # GIVEN a function whose only slot stays busy 100 s, and a queue hiding for 12 s
     queue, _ = setup(

@@ -255,7 +255,11 @@ class Service:
         env = inv.env
         engine = self.engine
         now = engine.now
-        event = loads(inv.body)
+        event = inv.event
+        if event is None:
+            event = loads(inv.body)
+        else:
+            inv.event = None  # the handler may change it: it is handed over once
         duration = fn.fixed_duration
         if duration is None:
             try:

@@ -98,12 +98,13 @@ def response_from(inv: Invocation, now: float) -> InvocationResponse:
 def request_response(
     service: Service,
     fn: Function,
-    body: str,
+    body: str | None,
     on_response: Callable[[InvocationResponse | None, str | None, Invocation], Any] | None,
     *,
     source: str | None = None,
     request_id: str | None = None,
     invoked_arn: str | None = None,
+    event: Any = None,
 ) -> Invocation:
     """Invoke ``fn`` synchronously now; ``on_response(response, throttle_reason, inv)``.
 
@@ -115,6 +116,11 @@ def request_response(
     ``request_id`` is the id to use, when the caller drew it beforehand to
     name it in a record of its own.  ``invoked_arn`` is the ARN as the caller
     named the function (``context.invoked_function_arn``; default unqualified).
+    ``event`` (with ``body`` None): the decoded event itself, built by the caller
+    for this call alone and given to the handler unchanged, so a poller's
+    batch is not encoded only to be decoded again; it must hold JSON values
+    only (what decoding the body would have given).  A synchronous invocation
+    runs once, so nothing needs the text.
     """
     engine = service.engine
     now = engine.now
@@ -138,6 +144,7 @@ def request_response(
     if request_id is None:
         request_id = service.new_request_id()
     inv = Invocation(fn, body, request_id, "RequestResponse", ended, now, invoked_arn)
+    inv.event = event
     record = {
         "t": now,
         "kind": "invoke",

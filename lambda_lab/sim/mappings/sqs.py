@@ -30,11 +30,11 @@ How a batch lives (fact sheet 3.2, 7.4):
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 from typing import TYPE_CHECKING, Any
 
-from ..fastjson import dumps
 from ..invoke.sync import request_response
 from ..resources.base import decode
 from ..resources.sqs import Message, Queue
@@ -92,7 +92,11 @@ def _record_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[
     for name, value in attributes.items():
         entry: dict[str, Any] = {}
         if "BinaryValue" in value:
-            entry["binaryValue"] = value["BinaryValue"]
+            binary = value["BinaryValue"]
+            # The event is JSON: binary values travel base64-encoded, as AWS sends them.
+            entry["binaryValue"] = (
+                base64.b64encode(binary).decode("ascii") if isinstance(binary, bytes) else binary
+            )
         else:
             entry["stringValue"] = value.get("StringValue")
         entry["stringListValues"] = []
@@ -104,15 +108,16 @@ def _record_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[
 
 def sqs_record(message: Message, queue: Queue, region: str) -> dict[str, Any]:
     """The event record of one message, in the key order AWS sends (fact sheet 7.4)."""
+    attributes = message.message_attributes
     record: dict[str, Any] = {
         "messageId": message.message_id,
         "receiptHandle": message.receipt_handle,
         "body": message.body,
         "attributes": message.attributes,
-        "messageAttributes": _record_attributes(message.message_attributes),
+        "messageAttributes": _record_attributes(attributes) if attributes else {},
     }
-    if message.message_attributes:
-        record["md5OfMessageAttributes"] = md5_of_message_attributes(message.message_attributes)
+    if attributes:
+        record["md5OfMessageAttributes"] = md5_of_message_attributes(attributes)
     record["md5OfBody"] = message.md5_of_body
     record["eventSource"] = "aws:sqs"
     record["eventSourceARN"] = queue.arn
@@ -266,8 +271,9 @@ class SqsMapping(Mapping):
         now = world.engine.now
         region = world.region
         queue = self.queue
-        records = [sqs_record(m, queue, region) for m in batch.messages]
-        body = dumps({"Records": records})
+        # Built afresh for this invocation (no dict shared with the queue), so it is
+        # handed to the handler as is: no encoding to JSON only to decode it again.
+        event = {"Records": [sqs_record(m, queue, region) for m in batch.messages]}
         request_id = world.service.new_request_id()
         self.in_flight += 1
         self.batches += 1
@@ -295,10 +301,11 @@ class SqsMapping(Mapping):
         request_response(
             world.service,
             self.function,
-            body,
+            None,
             answered,
             source=self.uuid,
             request_id=request_id,
+            event=event,
         )
 
     def _answered(
@@ -327,10 +334,13 @@ class SqsMapping(Mapping):
         else:
             failed, why = [], ""
         failed_set = set(failed)  # type: ignore[arg-type]
-        deleted = []
-        for message, handle in zip(batch.messages, batch.handles, strict=True):
-            if message.message_id not in failed_set and self.queue.delete_received(message, handle):
-                deleted.append(message.message_id)
+        deleted = self.queue.delete_received(
+            [
+                (message, handle)
+                for message, handle in zip(batch.messages, batch.handles, strict=True)
+                if message.message_id not in failed_set
+            ]
+        )
         if deleted:
             self._record_deleted(deleted, "processed")
         if failed_set:

@@ -9,15 +9,17 @@ How it is built, so a million messages stay cheap:
 * every message has one state: ``delayed``, ``visible``, ``in flight`` or
   gone, and the queue counts each state as it changes, so
   ``get_queue_attributes`` costs nothing;
-* visible messages of a standard queue wait in a deque, in the order they
-  became visible; hidden ones (delayed or in flight) in a heap by the time
-  they reappear.  A heap entry carries the message's ``token`` at the time it
-  was pushed: a later receive or a delete changes the token, so stale entries
-  are skipped instead of searched for;
+* visible messages of a standard queue wait by their order of sending,
+  hidden ones (delayed or in flight) by the time they reappear, and every
+  message by its expiry (retention is applied when the queue is next read;
+  each expired message is recorded once, with the instant it expired).
+  Each is a :class:`~.runheap.RunHeap`: entries mostly come in order, so
+  they go on the end of a deque, and only the rest into a heap.  An entry
+  carries the message's ``token`` at the time it was pushed: a later
+  receive or a delete changes the token, so stale entries are skipped
+  instead of searched for;
 * a FIFO queue keeps a deque per message group: a group whose head is in
   flight is blocked, which is SQS's per-group order;
-* retention is applied when the queue is next read (a heap by expiry time);
-  each expired message is recorded once, with the instant it expired.
 
 Pollers (event source mappings) wait on a queue with :meth:`Queue.wait`: the
 queue calls them back when a message becomes visible, so an idle mapping
@@ -34,13 +36,13 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable
-from heapq import heappop, heappush
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from ...config import DEFAULT_MESSAGE_RETENTION_PERIOD, DEFAULT_VISIBILITY_TIMEOUT
 from ...errors import InvalidParameterValueException, ResourceNotFoundException
 from .base import Resource, decode
+from .runheap import RunHeap
 
 if TYPE_CHECKING:
     from ..world import World
@@ -186,9 +188,11 @@ class Queue(Resource):
         self._rng = world.engine.rng
         self._messages: dict[str, Message] = {}
         self._by_handle: dict[str, Message] = {}
-        self._visible: list[tuple[int, Message, int]] = []
-        self._hidden: list[tuple[float, int, Message, int]] = []
-        self._expiry: list[tuple[float, int, Message]] = []
+        # (order, message, token), (reappears at, seq, message, token), (expires at,
+        # order, message): each mostly pushed in order, hence run heaps.
+        self._visible = RunHeap()
+        self._hidden = RunHeap()
+        self._expiry = RunHeap()
         self._groups: dict[str, deque[Message]] = {}
         self._dedup: dict[str, tuple[float, str]] = {}
         self._dedup_order: deque[tuple[float, str]] = deque()
@@ -349,7 +353,7 @@ class Queue(Resource):
             self._remember(deduplication_id, now, answer)
         message.order = next(self._seq)
         self._messages[message.message_id] = message
-        heappush(self._expiry, (now + self.message_retention_period, message.order, message))
+        self._expiry.push((now + self.message_retention_period, message.order, message))
         self.sent += 1
         self._enqueue(message, self.delay_seconds if delay is None else delay, now)
         return answer
@@ -380,13 +384,13 @@ class Queue(Resource):
         if delay > 0:
             message.state, message.visible_at = DELAYED, now + delay
             self.counts[DELAYED] += 1
-            heappush(self._hidden, (message.visible_at, next(self._seq), message, message.token))
+            self._hidden.push((message.visible_at, next(self._seq), message, message.token))
             self._schedule_wake()
         else:
             message.state, message.visible_at = VISIBLE, now
             self.counts[VISIBLE] += 1
             if not self.fifo:
-                heappush(self._visible, (message.order, message, message.token))
+                self._visible.push((message.order, message, message.token))
             self._notify()
 
     # -- waiting (pollers) -------------------------------------------------------
@@ -408,11 +412,13 @@ class Queue(Resource):
         if not self._waiters:
             return
         hidden = self._hidden
-        while hidden and hidden[0][2].token != hidden[0][3]:
-            heappop(hidden)
-        if not hidden:
+        while hidden:
+            at, _, message, token = hidden.peek()
+            if message.token == token:
+                break
+            hidden.pop()
+        else:
             return
-        at = hidden[0][0]
         if self._wake_at is None or at < self._wake_at:
             self._wake_at = at
             self._engine.at(at, self._wake)
@@ -430,14 +436,14 @@ class Queue(Resource):
     def _refresh(self, now: float) -> None:
         """Expire what is past retention, and show what is no longer hidden."""
         expiry = self._expiry
-        while expiry and expiry[0][0] <= now:
-            at, _, message = heappop(expiry)
+        while expiry and expiry.peek()[0] <= now:
+            at, _, message = expiry.pop()
             if self._messages.get(message.message_id) is message:  # not deleted or redriven
                 self._expire(message, at)
         hidden = self._hidden
         counts = self.counts
-        while hidden and hidden[0][0] <= now:
-            _, _, message, token = heappop(hidden)
+        while hidden and hidden.peek()[0] <= now:
+            _, _, message, token = hidden.pop()
             if message.token != token or message.state is GONE:
                 continue
             if message.state is IN_FLIGHT:
@@ -455,7 +461,7 @@ class Queue(Resource):
             counts[VISIBLE] += 1
             message.state = VISIBLE
             if not self.fifo:
-                heappush(self._visible, (message.order, message, message.token))
+                self._visible.push((message.order, message, message.token))
 
     def _expire(self, message: Message, at: float) -> None:
         self._remove(message)
@@ -522,25 +528,44 @@ class Queue(Resource):
         if not self.counts[VISIBLE]:
             return out
         size = 0
+        visible_at = now + hide
+        # Hiding is inlined (it runs once per message received): each message
+        # gets a new seeded receipt handle (shorter than SQS's: only its identity
+        # matters), and the state counts move once for the whole receive.
+        by_handle, hidden, seq = self._by_handle, self._hidden, self._seq
+        getrandbits = self._rng.getrandbits
+        max_receive_count = self.max_receive_count
         for message in self._candidates():
             if max_bytes is not None and size + message.size > max_bytes:
                 self.stopped_at_bytes = True
                 break
-            if self.max_receive_count is not None and (
-                message.receive_count >= self.max_receive_count
-            ):
+            if max_receive_count is not None and message.receive_count >= max_receive_count:
                 self._redrive(message)
                 continue
             if keep is not None and not keep(message):
                 self._remove(message)
                 self.deleted += 1
                 continue
-            self._hide(message, now, hide)
+            message.receive_count += 1
+            if message.first_received_at is None:
+                message.first_received_at = now
+                message.first_received_ms = str(self.world.unix_millis(now))
+            if message.receipt_handle is not None:
+                by_handle.pop(message.receipt_handle, None)
+            handle = message.receipt_handle = f"{getrandbits(128):032x}=="
+            by_handle[handle] = message
+            message.state = IN_FLIGHT
+            token = message.token = message.token + 1
+            message.visible_at = visible_at
+            hidden.push((visible_at, next(seq), message, token))
             size += message.size
             out.append(message)
             if len(out) >= limit:
                 break
         if out:
+            counts = self.counts
+            counts[VISIBLE] -= len(out)
+            counts[IN_FLIGHT] += len(out)
             self._schedule_wake()  # whoever waits hears when these reappear
         return out
 
@@ -553,11 +578,11 @@ class Queue(Resource):
             # to its place.  An entry is stale once its message's token moved on.
             visible = self._visible
             while visible:
-                _, message, token = visible[0]
+                _, message, token = visible.peek()
                 if message.token == token and message.state is VISIBLE:
                     yield message  # the receiver hides, redrives or deletes it: token moves
                 else:
-                    heappop(visible)
+                    visible.pop()
             return
         # FIFO: a group's messages in order, a group at a time; a group with a
         # message in flight (or still delayed at its head) is blocked.
@@ -570,25 +595,6 @@ class Queue(Resource):
                 yield message
                 if i < len(group) and group[i] is message:
                     i += 1  # still there (received); a redriven or filtered one left
-
-    def _hide(self, message: Message, now: float, hide: float) -> None:
-        world = self.world
-        message.receive_count += 1
-        if message.first_received_at is None:
-            message.first_received_at = now
-            message.first_received_ms = str(world.unix_millis(now))
-        if message.receipt_handle is not None:
-            self._by_handle.pop(message.receipt_handle, None)
-        # An opaque, seeded handle (shorter than SQS's: only its identity matters).
-        handle = f"{self._rng.getrandbits(128):032x}=="
-        message.receipt_handle = handle
-        self._by_handle[handle] = message
-        self.counts[VISIBLE] -= 1
-        self.counts[IN_FLIGHT] += 1
-        message.state = IN_FLIGHT
-        message.token += 1
-        message.visible_at = now + hide
-        heappush(self._hidden, (message.visible_at, next(self._seq), message, message.token))
 
     def _redrive(self, message: Message) -> None:
         dlq = self.dead_letter_queue
@@ -619,7 +625,7 @@ class Queue(Resource):
         message.order = next(self._seq)  # this queue's order: heap entries never tie
         self._messages[message.message_id] = message
         expires_at = message.sent_at + self.message_retention_period
-        heappush(self._expiry, (expires_at, message.order, message))
+        self._expiry.push((expires_at, message.order, message))
         self._enqueue(message, 0, now)
 
     # -- deleting --------------------------------------------------------------
@@ -632,18 +638,22 @@ class Queue(Resource):
         self._remove(message)
         self.deleted += 1
 
-    def delete_received(self, message: Message, receipt_handle: str) -> bool:
-        """Delete ``message`` if ``receipt_handle`` is still its latest (a poller's delete).
+    def delete_received(self, received: list[tuple[Message, str]]) -> list[str]:
+        """Delete each ``(message, receipt_handle)`` whose handle is still the message's
+        latest (a poller's ``DeleteMessageBatch``); returns the ids deleted.
 
         With an older handle (the message reappeared and was received again)
-        nothing is deleted, as SQS does; the answer says which happened.
+        nothing is deleted, as SQS does.
         """
-        if message.receipt_handle != receipt_handle or message.state is GONE:
-            return False
-        self._remove(message)
-        self.deleted += 1
-        self._schedule_wake()
-        return True
+        deleted = []
+        for message, receipt_handle in received:
+            if message.receipt_handle == receipt_handle and message.state is not GONE:
+                self._remove(message)
+                deleted.append(message.message_id)
+        if deleted:
+            self.deleted += len(deleted)
+            self._schedule_wake()
+        return deleted
 
     def purge(self) -> None:
         """Delete every message."""

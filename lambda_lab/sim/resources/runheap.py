@@ -1,0 +1,65 @@
+"""A priority queue for entries that mostly arrive in order: a sorted run and a heap.
+
+A queue's messages become visible in the order they were sent, and hide for
+the queue's one visibility timeout, so nearly every entry a queue pushes is
+larger than the one pushed before it.  Such entries go on the end of a
+deque (no comparisons down a heap of a million); the few that arrive out of
+order (a message that reappears, a receive with its own visibility
+timeout) go in a small heap.  The smallest entry is the smaller of the two
+heads.
+
+Entries are tuples whose leading fields are unique within the queue (an
+order number, or a time and a sequence number), so comparing two entries
+never reaches a field that cannot be compared.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+from typing import Any
+
+__all__ = ["RunHeap"]
+
+
+class RunHeap:
+    """The smallest-first queue of tuples described in the module docstring."""
+
+    __slots__ = ("_heap", "_run")
+
+    def __init__(self) -> None:
+        self._run: deque[tuple[Any, ...]] = deque()
+        self._heap: list[tuple[Any, ...]] = []
+
+    def push(self, entry: tuple[Any, ...]) -> None:
+        """Add ``entry``."""
+        run = self._run
+        if not run or run[-1] < entry:
+            run.append(entry)
+        else:
+            heappush(self._heap, entry)
+
+    def peek(self) -> tuple[Any, ...]:
+        """The smallest entry, left in place; IndexError when empty."""
+        run, heap = self._run, self._heap
+        if run and (not heap or run[0] < heap[0]):
+            return run[0]
+        return heap[0]
+
+    def pop(self) -> tuple[Any, ...]:
+        """Remove and return the smallest entry; IndexError when empty."""
+        run, heap = self._run, self._heap
+        if run and (not heap or run[0] < heap[0]):
+            return run.popleft()
+        return heappop(heap)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        self._run.clear()
+        self._heap.clear()
+
+    def __len__(self) -> int:
+        return len(self._run) + len(self._heap)
+
+    def __bool__(self) -> bool:
+        return bool(self._run) or bool(self._heap)
