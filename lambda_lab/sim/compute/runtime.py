@@ -4,15 +4,16 @@ A :class:`Runtime` session (``with runtime:``) is entered once per
 ``lab.run()``; inside it
 
 * ``time.time()``, ``datetime.now()`` and friends return the simulated instant
-  (time-machine's patch is started once per session and only *moved* before
-  each handler call, which keeps its cost off the hot path);
+  (time-machine's patch, :mod:`.clockpatch`, is started once per session and
+  only *moved* before each handler call, which keeps its cost off the hot path);
 * ``time.sleep(s)`` inside a handler advances virtual time by ``s`` instead of
   blocking; crossing the function timeout stops the handler right there, as
   Lambda would, so writes made before the sleep have happened and writes after
   it never do;
 * a handler that loops for real is interrupted after ``hang_guard_seconds`` of
-  wall-clock time (a watchdog thread signals the running thread) and reported
-  as a timeout, so the kernel stays usable.
+  wall-clock time (the :mod:`.watchdog` thread asks :meth:`Runtime.check`,
+  which signals the running thread) and reported as a timeout, so the kernel
+  stays usable.
 
 * ``sys.stdout`` / ``sys.stderr`` and the root logger are captured (once per
   session, as the clock): what a handler prints or logs goes to its log stream
@@ -38,15 +39,15 @@ import signal
 import sys
 import threading
 import time
-from time import perf_counter
 from typing import Any
-
-import time_machine
 
 from ..clock import SimClock
 from ..fastjson import dumps
+from .clockpatch import ClockPatch
 from .logs import LogCapture, LogHandler, LogStore
 from .records import EXIT_ERROR, EXIT_MESSAGE, ErrorInfo
+from .watchdog import Watchdog
+from .watchdog import watchdog as shared_watchdog
 
 __all__ = ["ERROR", "INIT_HUNG", "MAX_RESPONSE_BYTES", "OK", "TIMEOUT", "Runtime"]
 
@@ -66,97 +67,63 @@ class _Deadline(BaseException):
     """Raised inside a handler whose virtual sleep crossed the function timeout."""
 
 
-class _Watchdog:
-    """One daemon thread that interrupts handlers running past their guard."""
-
-    def __init__(self) -> None:
-        self._runtimes: set[Runtime] = set()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, runtime: Runtime) -> None:
-        with self._lock:
-            self._runtimes.add(runtime)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._loop, name="lambda-lab-hang-guard", daemon=True
-                )
-                self._thread.start()
-        self._wake.set()
-
-    def unwatch(self, runtime: Runtime) -> None:
-        with self._lock:
-            self._runtimes.discard(runtime)
-
-    def _loop(self) -> None:
-        while True:
-            with self._lock:
-                runtimes = list(self._runtimes)
-            if not runtimes:
-                self._wake.wait()
-                self._wake.clear()
-                continue
-            if self._wake.wait(min(0.05, min(r.guard for r in runtimes) / 4)):
-                self._wake.clear()  # a set event would make every wait return at once
-            now = perf_counter()
-            for runtime in runtimes:
-                runtime._check(now)
-
-
-_WATCHDOG: _Watchdog | None = None
-
-
-def _watchdog() -> _Watchdog:
-    """The process's one watchdog, made when a session first needs it (not at import:
-    a lab that never runs a handler starts no thread and holds no lock)."""
-    global _WATCHDOG
-    if _WATCHDOG is None:
-        _WATCHDOG = _Watchdog()
-    return _WATCHDOG
-
-
 class Runtime:
     """Executes handlers for one lab; see the module docstring."""
 
+    # Set when a session's patches go on (``_activate``) and read only while
+    # they are on, so they have no value before.
+    _old_sleep: Any
+    _alarm: bool
+    _thread_id: int
+    _gc_threshold: tuple[int, int, int]
+    _streams: tuple[Any, Any]
+    # Set by each call before anything reads them.
+    _context: Any
+    _budget: float
+    # The running call's number (the guard tells calls apart by it; a nested
+    # call gives the outer one its number back), read only while a call runs.
+    _call: int
+    # The guard's notes, read only once the call they name has been noted.
+    _fired_at: float
+    _seen_at: float
+
     def __init__(
-        self, clock: SimClock, region: str, guard: float, logs: LogStore | None = None
+        self,
+        clock: SimClock,
+        region: str,
+        guard: float,
+        logs: LogStore | None = None,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self._clock = clock
         #: Where handler output goes (see :mod:`.logs`); ``_context`` says who writes.
         self.logs = logs if logs is not None else LogStore(clock)
-        self._context: Any = None
-        self._streams: Any = None
-        self._captures: Any = None
-        self._log_handler: Any = None
-        epoch = clock.epoch
-        self._epoch_ns = int(epoch.replace(microsecond=0).timestamp()) * 10**9 + (
-            epoch.microsecond * 1000
-        )
-        self._direct = False
+        #: The output stand-ins and the log handler, made at the first session.
+        self._captures: tuple[LogCapture, LogCapture, LogHandler] | None = None
         self._region = region
+        #: Real seconds a handler may run before the watchdog stops it.
         self.guard = guard
         self._depth = 0
-        # One traveller for the lab's life: its instant is set before each call.
-        self._traveller = time_machine.travel(clock.epoch_seconds, tick=False)
-        self._coords: Any = None
+        self._patch = ClockPatch(clock)
         self._active = False
         self._saved_env: dict[str, str | None] = {}
         self._applied_env: dict[str, str] = {}
-        self._env_function: str | None = None
-        self._old_sleep: Any = None
-        self._alarm = False
-        self._thread_id = 0
+        self._env_function: dict[str, str] | None = None
         self._in_call = False
-        self._call_id = 0
-        self._fired_id = -1
-        self._fired_at = 0.0
-        # The watchdog's view: which call it saw running, and since when (real time).
-        self._seen_id = -1
-        self._seen_at = 0.0
+        #: The thread that calls ``check`` while a session is on (default: the
+        #: process's one; a test may pass one that never calls).
+        self._watchdog = watchdog if watchdog is not None else shared_watchdog()
+        #: Handler calls and module loads started so far.
+        self.calls = 0
+        # The guard's notes name the call they saw by its number; 0 is none.
+        self._fired_id = 0
+        # The watchdog's view: which call it saw running (and since when, real time).
+        self._seen_id = 0
+        # Where the running handler's time started (``now()`` reads 0 before any).
         self._t0 = 0.0
-        self._budget = math.inf
+        #: Virtual seconds the running handler spent asleep or waiting.
         self.slept = 0.0
+        #: Handlers (and module loads) the guard interrupted.
         self.hangs = 0
 
     # -- the session -------------------------------------------------------
@@ -182,10 +149,7 @@ class Runtime:
         if not self._depth:
             raise RuntimeError("handlers run inside a runtime session: `with runtime:`")
         self._active = True
-        self._coords = self._traveller.start()
-        self._direct = isinstance(
-            getattr(self._coords, "_destination_timestamp_ns", None), int
-        ) and not getattr(self._coords, "_tick", True)
+        self._patch.start()
         self._old_sleep = time.sleep
         time.sleep = self._sleep
         self._env_function = None
@@ -202,7 +166,7 @@ class Runtime:
             _install_alarm()
         self._capture_output()
         _ACTIVE.add(self)
-        _watchdog().watch(self)
+        self._watchdog.watch(self)
 
     def _capture_output(self) -> None:
         # Once per session, as the clock: handler output goes to the log store.
@@ -210,33 +174,32 @@ class Runtime:
         logs = self.logs
         out, err = sys.stdout, sys.stderr
         if self._captures is None:
-            self._log_handler = LogHandler(logs, self, self._clock, err)
-            self._captures = (LogCapture(logs, self, out), LogCapture(logs, self, err))
-        captures, handler = self._captures, self._log_handler
-        captures[0].original, captures[1].original, handler.stderr = out, err, err
+            handler = LogHandler(logs, self, self._clock, err)
+            self._captures = (LogCapture(logs, self, out), LogCapture(logs, self, err), handler)
+        stdout, stderr, handler = self._captures
+        stdout.original, stderr.original, handler.stderr = out, err, err
         self._streams = (out, err)
-        logs.captures[:] = captures
-        sys.stdout, sys.stderr = captures
+        logs.captures[:] = (stdout, stderr)
+        sys.stdout, sys.stderr = stdout, stderr
         logging.getLogger().addHandler(handler)
 
     def _release_output(self) -> None:
         out, err = self._streams
-        captures, handler = self._captures, self._log_handler
-        self._streams = None
+        stdout, stderr, handler = self._captures  # type: ignore[misc]
         logging.getLogger().removeHandler(handler)
-        for capture in captures:
-            capture.flush_pending()
+        stdout.flush_pending()
+        stderr.flush_pending()
         self.logs.captures[:] = []
         # Give the streams back unless someone replaced them in the meantime.
-        if sys.stdout is captures[0]:
+        if sys.stdout is stdout:
             sys.stdout = out
-        if sys.stderr is captures[1]:
+        if sys.stderr is stderr:
             sys.stderr = err
 
     def _deactivate(self) -> None:
         self._active = False
         self._release_output()
-        _watchdog().unwatch(self)
+        self._watchdog.unwatch(self)
         _ACTIVE.discard(self)
         gc.set_threshold(*self._gc_threshold)
         # The SIGALRM handler stays installed: it passes signals that are not the
@@ -244,8 +207,7 @@ class Runtime:
         # would cost more than the rest of the session together.
         self._alarm = False
         time.sleep = self._old_sleep
-        self._traveller.stop()
-        self._coords = None
+        self._patch.stop()
         self._restore_env()
 
     # -- one handler call ----------------------------------------------------
@@ -268,47 +230,28 @@ class Runtime:
         if env is not self._env_function:
             self._switch_env(env)
         self._context = context
-        if self._direct:  # _move(), inlined: this runs once per attempt
-            self._coords._destination_timestamp_ns = self._epoch_ns + round(t0 * 1e9)
-        else:  # pragma: no cover - other time-machine versions
-            self._move(t0)
+        self._patch.move(t0)
         self._t0 = t0
         self._budget = budget
         self.slept = 0.0
-        self._call_id += 1
+        self.calls += 1
+        self._call = self.calls
         self._in_call = True
-        returned = False
         try:
             result = handler(event, context)
-            returned = True
-            body = dumps(result)
-        except _Hang:
-            self._in_call = False
-            self.hangs += 1
-            return TIMEOUT, None, self.slept, True
-        except _Deadline:
-            self._in_call = False
-            return TIMEOUT, None, self.slept, True
-        except KeyboardInterrupt:
-            self._in_call = False
-            raise
-        except SystemExit:
-            self._in_call = False
-            return ERROR, ErrorInfo(EXIT_ERROR, EXIT_MESSAGE), self.slept, True
-        except (TypeError, ValueError, RecursionError, OverflowError) as exc:
-            self._in_call = False
-            if returned:
-                message = f"Unable to marshal response: {exc}"
-                info = ErrorInfo("Runtime.MarshalError", message)
-            else:
-                info = ErrorInfo.from_exception(exc)
-            self.logs.add_error(t0 + self.slept, context, info)  # the runtime's [ERROR] line
-            return ERROR, info, self.slept, False
         except BaseException as exc:
             self._in_call = False
-            info = ErrorInfo.from_exception(exc)
-            self.logs.add_error(t0 + self.slept, context, info)
+            return self._failed(exc, t0, context)
+        try:
+            body = dumps(result)
+        except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+            self._in_call = False
+            info = ErrorInfo("Runtime.MarshalError", f"Unable to marshal response: {exc}")
+            self.logs.add_error(t0 + self.slept, context, info)  # the runtime's [ERROR] line
             return ERROR, info, self.slept, False
+        except BaseException as exc:  # the guard stopped the encoding of a huge answer
+            self._in_call = False
+            return self._failed(exc, t0, context)
         self._in_call = False
         if len(body) > MAX_RESPONSE_BYTES:  # json.dumps escapes to ASCII: chars == bytes
             message = (
@@ -317,6 +260,21 @@ class Runtime:
             )
             return ERROR, ErrorInfo("Function.ResponseSizeTooLarge", message), self.slept, False
         return OK, body, self.slept, False
+
+    def _failed(self, exc: BaseException, t0: float, context: Any) -> tuple[str, Any, float, bool]:
+        """The outcome of a handler call that raised ``exc`` (``call``'s answer)."""
+        if isinstance(exc, _Hang):
+            self.hangs += 1
+            return TIMEOUT, None, self.slept, True
+        if isinstance(exc, _Deadline):
+            return TIMEOUT, None, self.slept, True
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc  # the student's Ctrl-C stops the lab, not just the handler
+        if isinstance(exc, SystemExit):
+            return ERROR, ErrorInfo(EXIT_ERROR, EXIT_MESSAGE), self.slept, True
+        info = ErrorInfo.from_exception(exc)
+        self.logs.add_error(t0 + self.slept, context, info)  # the runtime's [ERROR] line
+        return ERROR, info, self.slept, False
 
     def run_init(
         self, init: Any, t0: float, env: dict, context: Any = None
@@ -336,7 +294,8 @@ class Runtime:
         self._context = context
         self._move(t0)
         self._t0, self._budget, self.slept = t0, math.inf, 0.0
-        self._call_id += 1
+        self.calls += 1
+        self._call = self.calls
         self._in_call = True
         try:
             init()
@@ -352,7 +311,7 @@ class Runtime:
             self._log_init_error(info)
             return info
         except BaseException as exc:
-            info = ErrorInfo.from_exception(exc, skip=1, in_init=True)
+            info = ErrorInfo.from_exception(exc, in_init=True)
             self._log_init_error(info)
             return info
         finally:
@@ -369,7 +328,7 @@ class Runtime:
             self._t0,
             self._budget,
             self.slept,
-            self._call_id,
+            self._call,
             self._env_function,
             self._context,
         )
@@ -377,7 +336,7 @@ class Runtime:
         try:
             return method(*args)
         finally:
-            self._t0, self._budget, self.slept, self._call_id, env, self._context = saved
+            self._t0, self._budget, self.slept, self._call, env, self._context = saved
             if env is not self._env_function:
                 self._switch_env(env)
             self._in_call = True
@@ -455,14 +414,7 @@ class Runtime:
         return self._t0 + self.slept
 
     def _move(self, t: float) -> None:
-        coords = self._coords
-        if self._direct:
-            # time-machine's move_to() parses its argument on every call; with
-            # tick=False a traveller's instant is this one integer, so setting it
-            # moves the clock for a fraction of the cost.
-            coords._destination_timestamp_ns = self._epoch_ns + round(t * 1e9)
-        else:  # pragma: no cover - other time-machine versions
-            coords.move_to(self._clock.epoch_seconds + t)
+        self._patch.move(t)
 
     # -- patches and the guard ---------------------------------------------
     def _sleep(self, seconds: float) -> None:
@@ -473,19 +425,25 @@ class Runtime:
             raise ValueError("sleep length must be non-negative")
         self.advance(seconds)
 
-    def _check(self, now: float) -> None:
-        # Runs in the watchdog thread.  The hot path only bumps _call_id; the
-        # watchdog notes when it first saw each call, so no clock is read per call.
+    def check(self, now: float) -> None:
+        """Interrupt the running handler if it has run ``guard`` real seconds.
+
+        Called by the watchdog thread with the real time (``perf_counter``).
+        The hot path only numbers its calls; this notes when it first saw each
+        call running, so no clock is read per call.  A handler still running
+        one guard after being interrupted (it swallowed the interruption) is
+        interrupted again.
+        """
         if not self._in_call:
             return
-        if self._seen_id != self._call_id:
-            self._seen_id, self._seen_at = self._call_id, now
+        if self._seen_id != self._call:
+            self._seen_id, self._seen_at = self._call, now
             return
         if now - self._seen_at < self.guard:
             return
-        if self._fired_id == self._call_id and now - self._fired_at < self.guard:
+        if self._fired_id == self._call and now - self._fired_at < self.guard:
             return
-        self._fired_id, self._fired_at = self._call_id, now
+        self._fired_id, self._fired_at = self._call, now
         if self._alarm:
             signal.pthread_kill(self._thread_id, signal.SIGALRM)
         else:
@@ -495,7 +453,7 @@ class Runtime:
 
     def _on_signal(self) -> None:
         """Stop the running handler if this runtime's guard sent the signal."""
-        in_guarded_call = self._in_call and self._fired_id == self._call_id
+        in_guarded_call = self._in_call and self._fired_id == self._call
         if in_guarded_call and threading.get_ident() == self._thread_id:
             raise _Hang()
 
