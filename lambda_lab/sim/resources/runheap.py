@@ -39,12 +39,28 @@ class RunHeap:
         else:
             heappush(self._heap, entry)
 
-    def peek(self) -> tuple[Any, ...]:
-        """The smallest entry, left in place; IndexError when empty."""
+    def first(self) -> tuple[Any, ...] | None:
+        """The smallest entry, left in place; None when empty.
+
+        One call where testing for emptiness and then looking would be two:
+        the queue's loops ask this once per message.
+        """
+        run, heap = self._run, self._heap
+        if run:
+            if heap and heap[0] < run[0]:
+                return heap[0]
+            return run[0]
+        return heap[0] if heap else None
+
+    def pop_due(self, limit: Any) -> tuple[Any, ...] | None:
+        """Remove and return the smallest entry if its first field is at most
+        ``limit`` (a time), else None and nothing changes."""
         run, heap = self._run, self._heap
         if run and (not heap or run[0] < heap[0]):
-            return run[0]
-        return heap[0]
+            return run.popleft() if run[0][0] <= limit else None
+        if heap and heap[0][0] <= limit:
+            return heappop(heap)
+        return None
 
     def pop(self) -> tuple[Any, ...]:
         """Remove and return the smallest entry; IndexError when empty."""

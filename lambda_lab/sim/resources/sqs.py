@@ -412,13 +412,13 @@ class Queue(Resource):
         if not self._waiters:
             return
         hidden = self._hidden
-        while hidden:
-            at, _, message, token = hidden.peek()
-            if message.token == token:
-                break
-            hidden.pop()
-        else:
+        entry = hidden.first()
+        while entry is not None and entry[2].token != entry[3]:
+            hidden.pop()  # stale: the message was received again, or left
+            entry = hidden.first()
+        if entry is None:
             return
+        at = entry[0]
         if self._wake_at is None or at < self._wake_at:
             self._wake_at = at
             self._engine.at(at, self._wake)
@@ -435,15 +435,15 @@ class Queue(Resource):
     # -- the passing of time -------------------------------------------------------
     def _refresh(self, now: float) -> None:
         """Expire what is past retention, and show what is no longer hidden."""
-        expiry = self._expiry
-        while expiry and expiry.peek()[0] <= now:
-            at, _, message = expiry.pop()
+        pop_due = self._expiry.pop_due
+        while (entry := pop_due(now)) is not None:
+            at, _, message = entry
             if self._messages.get(message.message_id) is message:  # not deleted or redriven
                 self._expire(message, at)
-        hidden = self._hidden
+        pop_due = self._hidden.pop_due
         counts = self.counts
-        while hidden and hidden.peek()[0] <= now:
-            _, _, message, token = hidden.pop()
+        while (entry := pop_due(now)) is not None:
+            _, _, message, token = entry
             if message.token != token or message.state is GONE:
                 continue
             if message.state is IN_FLIGHT:
@@ -577,8 +577,9 @@ class Queue(Resource):
             # Oldest first, as SQS mostly does: a message that reappears goes back
             # to its place.  An entry is stale once its message's token moved on.
             visible = self._visible
-            while visible:
-                _, message, token = visible.peek()
+            first = visible.first
+            while (entry := first()) is not None:
+                _, message, token = entry
                 if message.token == token and message.state is VISIBLE:
                     yield message  # the receiver hides, redrives or deletes it: token moves
                 else:
