@@ -1,7 +1,7 @@
 """The hang guard's thread: interrupts handlers that run too long in real time.
 
 One daemon thread per process serves every runtime that has a session open.
-It wakes every quarter of the shortest guard (at most every 50 ms) and asks
+It wakes every quarter of the shortest guard (at least every 50 ms) and asks
 each watched runtime to ``check(now)`` itself with the real time
 (``perf_counter``); the runtime decides whether its running handler has
 overstayed and interrupts it.  The thread is started by the first ``watch``
@@ -11,6 +11,7 @@ nothing is watched, and is started again should it have died.
 
 from __future__ import annotations
 
+import math
 import threading
 from time import perf_counter
 from typing import Protocol
@@ -37,6 +38,8 @@ class Watchdog:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # How long the thread waits between checks: infinite while idle.
+        self._period = math.inf
 
     def watch(self, runtime: Watched) -> None:
         """Check ``runtime`` from now on (starting the thread if needed)."""
@@ -45,7 +48,13 @@ class Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
                 self._thread.start()
-        self._wake.set()
+            # Wake the thread only if it would wait too long for this one: idle, or
+            # waiting longer than this guard allows.  (A session starts on every
+            # run() that runs a handler; waking a busy thread each time cost more
+            # than the rest of watching.)
+            wake = _period(runtime.guard) < self._period
+        if wake:
+            self._wake.set()
 
     def unwatch(self, runtime: Watched) -> None:
         """Stop checking ``runtime`` (nothing happens if it was not watched)."""
@@ -61,15 +70,18 @@ class Watchdog:
         while True:
             with self._lock:
                 watched = list(self._watched)
-            if not watched:
-                self._wake.wait()  # nothing to guard: sleep until watch() wakes us
-                self._wake.clear()
-                continue
-            if self._wake.wait(min(0.05, min(r.guard for r in watched) / 4)):
+                period = self._period = min((_period(r.guard) for r in watched), default=math.inf)
+            if self._wake.wait(None if period == math.inf else period):
                 self._wake.clear()  # a set event would make every wait return at once
             now = perf_counter()
             for runtime in watched:
                 runtime.check(now)
+
+
+def _period(guard: float) -> float:
+    """How often to check a runtime with this guard: four times per guard, at
+    least every 50 ms."""
+    return min(0.05, guard / 4)
 
 
 _WATCHDOG: Watchdog | None = None
