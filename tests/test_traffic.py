@@ -450,28 +450,31 @@ def test_clients_must_match_the_traffic():
 
 # -- asynchronous arrivals --------------------------------------------------------
 def test_event_arrivals_go_to_submit_event(monkeypatch):
-    # GIVEN a lab whose asynchronous path is replaced by a recorder that refuses event 2
+    # GIVEN a lab whose asynchronous path is replaced by a recorder, and a payload
+    # too large for an event at arrival 2
     lab = world()
     submitted = []
 
-    def submit(fn, body, source):
+    def submit_now(fn, body, source):
         payload = json.loads(body)
-        if payload["i"] == 2:
-            raise RequestTooLargeException("Request must be smaller than 1048576 bytes")
         submitted.append((lab.now, fn.name, payload, source))
         return f"req-{payload['i']}"
 
-    monkeypatch.setattr(lab.world.events, "submit", submit)
+    monkeypatch.setattr(lab.world.events, "submit_now", submit_now)
+
+    def payload(i):
+        return {"i": i, "pad": "x" * (2_000_000 if i == 2 else 0)}
+
     # WHEN four events arrive, one a second
     gen = TrafficGenerator(
-        lab.world, "fn", Constant(1), payload=lambda i: {"i": i}, invocation_type="Event", count=4
+        lab.world, "fn", Constant(1), payload=payload, invocation_type="Event", count=4
     )
     lab.run()
     # THEN three were submitted with the generator as source, and one refused
     assert submitted == [
-        (0, "fn", {"i": 0}, gen.id),
-        (1, "fn", {"i": 1}, gen.id),
-        (3, "fn", {"i": 3}, gen.id),
+        (0, "fn", {"i": 0, "pad": ""}, gen.id),
+        (1, "fn", {"i": 1, "pad": ""}, gen.id),
+        (3, "fn", {"i": 3, "pad": ""}, gen.id),
     ]
     assert [r["index"] for r in lab.trace.filter("request_rejected")] == [2]
     with pytest.raises(InvalidParameterValueException, match="RequestResponse' only"):

@@ -180,6 +180,7 @@ class TrafficGenerator:
         self._engine = world.engine
         self._send = self._sender(client, is_event)
         self._prepare = self._preparer(payload, is_event)
+        self._arrive_cb = self._arrive_event if client is None and is_event else self._arrive
         rng = random.Random(world.engine.rng.getrandbits(64))
         self._offsets: Iterator[float] | None = pattern.offsets(rng)
         self._schedule_next()
@@ -198,8 +199,9 @@ class TrafficGenerator:
         fn = self.function
         if client is None:
             if is_event:
-                submit = self.world.events.submit
-                return lambda body: submit(fn, body, self.id)
+                # Dispatched at once, not queued: see _arrive_event.
+                submit_now = self.world.events.submit_now
+                return lambda body: submit_now(fn, body, self.id)
             service = self.world.service
             return lambda body: request_response(service, fn, body, None, source=self.id)
         if is_event:
@@ -242,7 +244,7 @@ class TrafficGenerator:
         if offset is None or (self.stop is not None and self.start + offset >= self.stop):
             self._offsets = None
             return
-        self._engine.at(self.start + offset, self._arrive)
+        self._engine.at(self.start + offset, self._arrive_cb)
 
     def _arrive(self, _: Any) -> None:
         if self._offsets is None:
@@ -252,20 +254,44 @@ class TrafficGenerator:
         try:
             self._send(self._prepare(index))
         except ServiceError as exc:  # refused before reaching the service: a 4xx to the caller
-            self.rejected += 1
-            self.world.trace.append(
-                {
-                    "t": self._engine.now,
-                    "kind": "request_rejected",
-                    "function": self.function.name,
-                    "source": self.id,
-                    "index": index,
-                    "error_code": exc.code,
-                    "status_code": exc.status_code,
-                    "message": exc.message,
-                }
-            )
+            self._reject(index, exc)
         self._schedule_next()
+
+    def _arrive_event(self, _: Any) -> None:
+        """``_arrive`` of ``Event`` traffic without a client, the event dispatched at once.
+
+        ``submit`` would queue the dispatch with ``engine.soon``, to run right
+        after this callback.  Scheduling the next arrival first and then
+        dispatching here (``submit_now``) keeps that order, and with it the
+        engine's sequence numbers, so the trace is the same, one engine step less.
+        """
+        if self._offsets is None:
+            return  # cancelled after this arrival was scheduled
+        index = self.sent
+        self.sent += 1
+        try:
+            body = self._prepare(index)
+        except ServiceError as exc:
+            self._reject(index, exc)
+            self._schedule_next()
+            return
+        self._schedule_next()
+        self._send(body)
+
+    def _reject(self, index: int, exc: ServiceError) -> None:
+        self.rejected += 1
+        self.world.trace.append(
+            {
+                "t": self._engine.now,
+                "kind": "request_rejected",
+                "function": self.function.name,
+                "source": self.id,
+                "index": index,
+                "error_code": exc.code,
+                "status_code": exc.status_code,
+                "message": exc.message,
+            }
+        )
 
     def __repr__(self) -> str:
         state = "done" if self.done else "running"

@@ -72,27 +72,46 @@ class AsyncInvoker:
 
         ``invoked_arn`` is the ARN as the caller named the function, which the
         handler sees as ``context.invoked_function_arn`` (default unqualified).
+        The event is dispatched right after the engine's running callback.
         """
+        inv = self._accept(fn, body, source, invoked_arn)
+        self.service.engine.soon(self._dispatch_cb, inv)
+        return inv.request_id
+
+    def submit_now(self, fn: Function, body: str, source: str | None = None) -> str:
+        """As :meth:`submit`, and dispatch the event before returning.
+
+        For a caller that is itself an engine callback and does nothing after
+        this call: ``submit``'s ``engine.soon`` would run the dispatch next
+        anyway (nothing else is due before it), so calling it here keeps the
+        order of everything and saves the engine a step.
+        """
+        inv = self._accept(fn, body, source, None)
+        self._dispatch(inv)
+        return inv.request_id
+
+    def _accept(
+        self, fn: Function, body: str, source: str | None, invoked_arn: str | None
+    ) -> Invocation:
+        """The accepted event, its ``accepted`` and ``queued`` records written."""
         service = self.service
         now = service.engine.now
-        inv = Invocation(
-            fn, body, service.new_request_id(), "Event", self._ended_cb, now, invoked_arn
-        )
+        request_id = service.new_request_id()
+        inv = Invocation(fn, body, request_id, "Event", self._ended_cb, now, invoked_arn)
         append = service.trace.append
         record = {
             "t": now,
             "kind": "accepted",
             "function": fn.name,
-            "request_id": inv.request_id,
+            "request_id": request_id,
             "status_code": 202,
         }
         if source is not None:
             record["source"] = source
         append(record)
-        append({"t": now, "kind": "queued", "function": fn.name, "request_id": inv.request_id})
+        append({"t": now, "kind": "queued", "function": fn.name, "request_id": request_id})
         service.outstanding += 1
-        service.engine.soon(self._dispatch_cb, inv)
-        return inv.request_id
+        return inv
 
     def _dispatch(self, inv: Invocation) -> None:
         service = self.service
