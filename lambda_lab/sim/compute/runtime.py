@@ -381,11 +381,14 @@ class Runtime:
         applied = self._applied_env
         environ = os.environ
         region = self._region
+        # Each key is read once: what it was before the session when first
+        # applied (kept to give back), what it is now otherwise.
         for key in _SESSION_KEYS:
+            current = environ.get(key)
             if key not in applied:
-                saved[key] = environ.get(key)
+                saved[key] = current
                 applied[key] = region
-            if environ.get(key) != region:
+            if current != region:
                 environ[key] = region
         previous = self._env_function or {}
         for key in previous:
@@ -393,9 +396,10 @@ class Runtime:
                 _put(environ, key, saved[key])
                 del applied[key]
         for key, value in env.items():
+            current = environ.get(key)
             if key not in saved:
-                saved[key] = environ.get(key)
-            if environ.get(key) != value:
+                saved[key] = current
+            if current != value:
                 environ[key] = value
             applied[key] = value
         self._env_function = env
