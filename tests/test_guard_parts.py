@@ -14,7 +14,7 @@ import lambda_lab as ll
 from lambda_lab.sim.clock import SimClock
 from lambda_lab.sim.compute.clockpatch import ClockPatch
 from lambda_lab.sim.compute.runtime import OK, TIMEOUT, Runtime
-from lambda_lab.sim.compute.watchdog import Watchdog, watchdog
+from lambda_lab.sim.compute.watchdog import Watchdog, check_interval, watchdog
 
 UTC = dt.timezone.utc
 
@@ -140,6 +140,12 @@ def test_the_watchdog_keeps_its_thread_while_idle_and_serves_the_next_watch():
     assert second.seen.wait(10)
     assert dog.thread is thread and thread.is_alive()
     assert second.threads == {thread.ident}
+
+
+def test_a_runtime_is_checked_four_times_per_guard_and_at_least_every_50_ms():
+    assert check_interval(0.1) == 0.025
+    assert check_interval(0.2) == 0.05
+    assert check_interval(30.0) == 0.05
 
 
 def test_unwatching_what_was_never_watched_is_harmless_and_the_shared_one_is_one():

@@ -107,7 +107,8 @@ class Runtime:
         self._patch = ClockPatch(clock)
         self._active = False
         self._saved_env: dict[str, str | None] = {}
-        self._applied_env: dict[str, str] = {}
+        # The keys this session wrote, to give back at its end.
+        self._applied_env: set[str] = set()
         self._env_function: dict[str, str] | None = None
         self._in_call = False
         #: The thread that calls ``check`` while a session is on (default: the
@@ -152,7 +153,6 @@ class Runtime:
         self._patch.start()
         self._old_sleep = time.sleep
         time.sleep = self._sleep
-        self._env_function = None
         self._thread_id = threading.get_ident()
         # Full (generation 2) collections walk every in-flight invocation and
         # find nothing: the simulator makes no reference cycles.  Run them less
@@ -174,10 +174,12 @@ class Runtime:
         logs = self.logs
         out, err = sys.stdout, sys.stderr
         if self._captures is None:
+            stdout, stderr = LogCapture(logs, self, out), LogCapture(logs, self, err)
             handler = LogHandler(logs, self, self._clock, err)
-            self._captures = (LogCapture(logs, self, out), LogCapture(logs, self, err), handler)
-        stdout, stderr, handler = self._captures
-        stdout.original, stderr.original, handler.stderr = out, err, err
+            self._captures = (stdout, stderr, handler)
+        else:
+            stdout, stderr, handler = self._captures
+            stdout.original, stderr.original, handler.stderr = out, err, err
         self._streams = (out, err)
         logs.captures[:] = (stdout, stderr)
         sys.stdout, sys.stderr = stdout, stderr
@@ -205,7 +207,6 @@ class Runtime:
         # The SIGALRM handler stays installed: it passes signals that are not the
         # guard's on to the handler it replaced, and reinstalling it per session
         # would cost more than the rest of the session together.
-        self._alarm = False
         time.sleep = self._old_sleep
         self._patch.stop()
         self._restore_env()
@@ -387,21 +388,22 @@ class Runtime:
             current = environ.get(key)
             if key not in applied:
                 saved[key] = current
-                applied[key] = region
+                applied.add(key)
             if current != region:
                 environ[key] = region
-        previous = self._env_function or {}
-        for key in previous:
-            if key not in env and key not in _SESSION_KEYS:
+        # A function's own variables never name a session key (AWS reserves
+        # them; see RESERVED_VARIABLES), so the previous function's are its own.
+        for key in self._env_function or ():
+            if key not in env:
                 _put(environ, key, saved[key])
-                del applied[key]
+                applied.discard(key)
         for key, value in env.items():
             current = environ.get(key)
             if key not in saved:
                 saved[key] = current
             if current != value:
                 environ[key] = value
-            applied[key] = value
+            applied.add(key)
         self._env_function = env
 
     def _restore_env(self) -> None:
@@ -409,7 +411,7 @@ class Runtime:
         environ = os.environ
         for key in self._applied_env:
             _put(environ, key, saved[key])
-        self._applied_env = {}
+        self._applied_env = set()
         self._saved_env = {}
         self._env_function = None
 

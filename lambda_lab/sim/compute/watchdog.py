@@ -16,7 +16,7 @@ import threading
 from time import perf_counter
 from typing import Protocol
 
-__all__ = ["Watchdog", "Watched", "watchdog"]
+__all__ = ["Watchdog", "Watched", "check_interval", "watchdog"]
 
 
 class Watched(Protocol):
@@ -52,7 +52,7 @@ class Watchdog:
             # waiting longer than this guard allows.  (A session starts on every
             # run() that runs a handler; waking a busy thread each time cost more
             # than the rest of watching.)
-            wake = _period(runtime.guard) < self._period
+            wake = check_interval(runtime.guard) < self._period
         if wake:
             self._wake.set()
 
@@ -70,7 +70,8 @@ class Watchdog:
         while True:
             with self._lock:
                 watched = list(self._watched)
-                period = self._period = min((_period(r.guard) for r in watched), default=math.inf)
+                period = min((check_interval(r.guard) for r in watched), default=math.inf)
+                self._period = period
             if self._wake.wait(None if period == math.inf else period):
                 self._wake.clear()  # a set event would make every wait return at once
             now = perf_counter()
@@ -78,9 +79,10 @@ class Watchdog:
                 runtime.check(now)
 
 
-def _period(guard: float) -> float:
-    """How often to check a runtime with this guard: four times per guard, at
-    least every 50 ms."""
+def check_interval(guard: float) -> float:
+    """Real seconds between checks of a runtime with this guard: four checks per
+    guard, and at least one every 50 ms (so a handler overstays by under a
+    quarter of its guard)."""
     return min(0.05, guard / 4)
 
 
