@@ -56,3 +56,29 @@ def test_a_handlers_change_to_its_variable_does_not_reach_another_function():
     # AND after the run the process's own variables are back
     lab.run()
     assert os.environ.get("TABLE") is None
+
+
+def test_a_variable_set_again_by_a_later_function_is_given_back_when_the_run_ends():
+    # GIVEN a function configured with QUEUE_URL, and another, without it, whose
+    # handler sets QUEUE_URL itself, both run in one lab.run()
+    lab = ll.Lab(seed=1, echo_logs=False)
+    lab.create_function(
+        "first", lambda e, c: os.environ["QUEUE_URL"], environment={"QUEUE_URL": "a"}
+    )
+
+    def second(event, context):
+        seen = os.environ.get("QUEUE_URL")
+        os.environ["QUEUE_URL"] = "set by the second handler"
+        return seen
+
+    lab.create_function("second", second)
+    assert "QUEUE_URL" not in os.environ
+    lab.invoke("first", invocation_type="Event")
+    lab.invoke("second", invocation_type="Event")
+    # WHEN the run ends
+    lab.run()
+    # THEN the second did not see the first's value, and the notebook's environment
+    # is as it was before the run
+    successes = lab.trace.filter("attempt_ended", function="second", status="ok")
+    assert len(successes) == 1
+    assert "QUEUE_URL" not in os.environ

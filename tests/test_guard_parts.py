@@ -7,12 +7,13 @@ import datetime as dt
 import signal
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
 import lambda_lab as ll
 from lambda_lab.sim.clock import SimClock
-from lambda_lab.sim.compute.clockpatch import ClockPatch
+from lambda_lab.sim.compute.clockpatch import ClockPatch, settable
 from lambda_lab.sim.compute.runtime import OK, TIMEOUT, Runtime
 from lambda_lab.sim.compute.watchdog import Watchdog, check_interval, watchdog
 
@@ -45,9 +46,20 @@ class Probe:
         self.seen.set()
 
 
+_DOGS = {}
+
+
 def quiet_runtime(guard=10.0):
-    return Runtime(SimClock(dt.datetime(2030, 1, 1, tzinfo=UTC)), "eu-west-1", guard,
-                   watchdog=SilentWatchdog("test-guard-silent"))  # fmt: skip
+    dog = SilentWatchdog("test-guard-silent")
+    runtime = Runtime(SimClock(dt.datetime(2030, 1, 1, tzinfo=UTC)), "eu-west-1", guard,
+                      watchdog=dog)  # fmt: skip
+    _DOGS[id(runtime)] = dog
+    return runtime
+
+
+def runtime_watchdog(runtime):
+    """The silent watchdog ``quiet_runtime`` gave this runtime."""
+    return _DOGS[id(runtime)]
 
 
 # -- the clock patch -------------------------------------------------------------------------
@@ -94,6 +106,17 @@ def test_the_clock_patch_is_exact_before_1970(direct):
         assert time.time() == -0.25
     finally:
         patch.stop()
+
+
+def test_the_fast_path_is_taken_only_for_a_non_ticking_traveller_with_an_integer_instant():
+    # GIVEN travellers as other time-machine versions might start them
+    assert settable(SimpleNamespace(_destination_timestamp_ns=5, _tick=False)) is True
+    # THEN one that ticks, has a float or no instant, or says nothing of ticking is moved
+    # the portable way
+    assert settable(SimpleNamespace(_destination_timestamp_ns=5, _tick=True)) is False
+    assert settable(SimpleNamespace(_destination_timestamp_ns=5.0, _tick=False)) is False
+    assert settable(SimpleNamespace(_tick=False)) is False
+    assert settable(SimpleNamespace(_destination_timestamp_ns=5)) is False
 
 
 def test_the_fast_path_needs_the_instant_and_asking_for_it_keeps_it():
@@ -173,10 +196,14 @@ def test_a_handler_is_stopped_exactly_one_guard_after_it_was_first_seen():
 
     with runtime:
         status, value, _, restart = runtime.call(handler, {}, None, 0.0, 3.0, {})
+        watched_during = runtime_watchdog(runtime).watched
     # THEN the handler was stopped right there, as a timeout that restarts the runtime
     assert notes == ["under a guard"]
     assert (status, value, restart) == (TIMEOUT, None, True)
     assert runtime.hangs == 1
+    # AND the runtime was watched by the watchdog it was given, until its session ended
+    assert watched_during is runtime
+    assert runtime_watchdog(runtime).watched is None
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")

@@ -19,9 +19,16 @@ import time_machine
 
 from ..clock import SimClock
 
-__all__ = ["ClockPatch"]
+__all__ = ["ClockPatch", "settable"]
 
 _INSTANT = "_destination_timestamp_ns"
+
+
+def settable(coordinates: Any) -> bool:
+    """Whether a started traveller's instant is the one integer we may set: it
+    has ``_destination_timestamp_ns`` and does not tick."""
+    instant = getattr(coordinates, _INSTANT, None)
+    return isinstance(instant, int) and getattr(coordinates, "_tick", True) is False
 
 
 class ClockPatch:
@@ -48,9 +55,7 @@ class ClockPatch:
     def start(self) -> None:
         """Patch the clocks (at the epoch until the first ``move``)."""
         coords = self._coords = self._traveller.start()
-        can = isinstance(getattr(coords, _INSTANT, None), int) and not getattr(
-            coords, "_tick", True
-        )
+        can = settable(coords)
         self.direct = can if self._want_direct is None else (self._want_direct and can)
 
     def move(self, t: float) -> None:
@@ -63,5 +68,4 @@ class ClockPatch:
     def stop(self) -> None:
         """Give the real clocks back."""
         self._traveller.stop()
-        self._coords = None
         self.direct = False

@@ -393,10 +393,11 @@ class Runtime:
                 environ[key] = region
         # A function's own variables never name a session key (AWS reserves
         # them; see RESERVED_VARIABLES), so the previous function's are its own.
+        # They stay among the applied keys: the session's end gives them back
+        # again, in case a later handler set one itself.
         for key in self._env_function or ():
             if key not in env:
                 _put(environ, key, saved[key])
-                applied.discard(key)
         for key, value in env.items():
             current = environ.get(key)
             if key not in saved:
