@@ -75,6 +75,7 @@ def test_the_clock_patch_shows_virtual_time_either_way(direct):
     patch.start()
     try:
         fast = patch.direct
+        at_start = time.time()
         patch.move(5.25)
         seen = time.time(), dt.datetime.now(UTC)
         patch.move(60.0)
@@ -84,6 +85,7 @@ def test_the_clock_patch_shows_virtual_time_either_way(direct):
     # THEN handlers read the virtual instant (the fast way to the nanosecond, the
     # portable way through a float), and the real clock is back after stop
     assert fast is (direct is None)
+    assert at_start == clock.epoch_seconds  # the epoch, until the first move
     exact = 0 if fast else 1e-6
     assert seen[0] == pytest.approx(clock.epoch_seconds + 5.25, abs=exact, rel=0)
     expected = dt.datetime(2030, 1, 1, 0, 0, 5, 250000, UTC)

@@ -38,6 +38,9 @@ class ClockPatch:
     it; False always uses ``move_to()`` (the fallback, kept tested).
     """
 
+    #: The started traveller's coordinates (set by ``start``).
+    _coords: Any
+
     def __init__(self, clock: SimClock, *, direct: bool | None = None) -> None:
         epoch = clock.epoch
         # Exact to the nanosecond, for epochs before 1970 too (no float product).
@@ -48,7 +51,6 @@ class ClockPatch:
         self._want_direct = direct
         # One traveller for the runtime's life: its instant is set before each call.
         self._traveller = time_machine.travel(clock.epoch_seconds, tick=False)
-        self._coords: Any = None
         #: Whether the running patch sets the instant itself (False before ``start``).
         self.direct = False
 
