@@ -585,3 +585,20 @@ def test_attribute_names_are_checked_in_these_words(lab):
         queue.get_queue_attributes,
         ["VisibilityTimeout", "Colour"],
     )
+
+
+def test_waiters_share_one_pending_wake_at_the_next_reappearance(lab):
+    # GIVEN a queue whose only message is in flight until t=30
+    queue = lab.create_queue("q", visibility_timeout=30)
+    queue.send_message("x")
+    queue.receive_message()
+    woken = []
+    # WHEN two pollers wait on it, one after the other
+    queue.wait(woken.append)
+    before = len(lab.world.engine)
+    queue.wait(woken.append)
+    # THEN the second adds no wake of its own: one is pending, at t=30, for both
+    assert before == 1 and len(lab.world.engine) == 1
+    lab.run()
+    assert woken == [queue, queue]
+    assert lab.now == 30

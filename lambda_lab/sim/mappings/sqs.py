@@ -114,7 +114,7 @@ def sqs_record(message: Message, queue: Queue, region: str) -> dict[str, Any]:
         "receiptHandle": message.receipt_handle,
         "body": message.body,
         "attributes": message.attributes,
-        "messageAttributes": _record_attributes(attributes) if attributes else {},
+        "messageAttributes": _record_attributes(attributes),
     }
     if attributes:
         record["md5OfMessageAttributes"] = md5_of_message_attributes(attributes)
@@ -296,7 +296,7 @@ class SqsMapping(Mapping):
         )
 
         def answered(response: InvocationResponse | None, reason: str | None, _: Any) -> None:
-            self._answered(batch, request_id, response, reason)
+            self._answered(batch, request_id, response)
 
         request_response(
             world.service,
@@ -313,7 +313,6 @@ class SqsMapping(Mapping):
         batch: _Batch,
         request_id: str,
         response: InvocationResponse | None,
-        reason: str | None,
     ) -> None:
         self.in_flight -= 1
         ids = [m.message_id for m in batch.messages]

@@ -39,35 +39,38 @@ class RunHeap:
         else:
             heappush(self._heap, entry)
 
+    # The heap only ever holds entries smaller than the run's last (that is why
+    # they went there), and the smallest leave first: so the run empties last,
+    # and an empty run means an empty queue.
     def first(self) -> tuple[Any, ...] | None:
         """The smallest entry, left in place; None when empty.
 
         One call where testing for emptiness and then looking would be two:
         the queue's loops ask this once per message.
         """
-        run, heap = self._run, self._heap
-        if run:
-            if heap and heap[0] < run[0]:
-                return heap[0]
-            return run[0]
-        return heap[0] if heap else None
+        run = self._run
+        if not run:
+            return None
+        heap = self._heap
+        return heap[0] if heap and heap[0] < run[0] else run[0]
 
     def pop_due(self, limit: Any) -> tuple[Any, ...] | None:
         """Remove and return the smallest entry if its first field is at most
         ``limit`` (a time), else None and nothing changes."""
-        run, heap = self._run, self._heap
-        if run and (not heap or run[0] < heap[0]):
-            return run.popleft() if run[0][0] <= limit else None
-        if heap and heap[0][0] <= limit:
-            return heappop(heap)
-        return None
+        run = self._run
+        if not run:
+            return None
+        heap = self._heap
+        if heap and heap[0] < run[0]:
+            return heappop(heap) if heap[0][0] <= limit else None
+        return run.popleft() if run[0][0] <= limit else None
 
     def pop(self) -> tuple[Any, ...]:
         """Remove and return the smallest entry; IndexError when empty."""
-        run, heap = self._run, self._heap
-        if run and (not heap or run[0] < heap[0]):
-            return run.popleft()
-        return heappop(heap)
+        heap = self._heap
+        if heap and heap[0] < self._run[0]:
+            return heappop(heap)
+        return self._run.popleft()
 
     def clear(self) -> None:
         """Remove every entry."""
@@ -78,4 +81,4 @@ class RunHeap:
         return len(self._run) + len(self._heap)
 
     def __bool__(self) -> bool:
-        return bool(self._run) or bool(self._heap)
+        return bool(self._run)

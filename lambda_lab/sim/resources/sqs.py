@@ -444,7 +444,7 @@ class Queue(Resource):
         counts = self.counts
         while (entry := pop_due(now)) is not None:
             _, _, message, token = entry
-            if message.token != token or message.state is GONE:
+            if message.token != token:  # received again, or gone (leaving moves it too)
                 continue
             if message.state is IN_FLIGHT:
                 self.world.trace.append(
@@ -551,7 +551,7 @@ class Queue(Resource):
                 message.first_received_at = now
                 message.first_received_ms = str(self.world.unix_millis(now))
             if message.receipt_handle is not None:
-                by_handle.pop(message.receipt_handle, None)
+                del by_handle[message.receipt_handle]  # the last receive's, now stale
             handle = message.receipt_handle = f"{getrandbits(128):032x}=="
             by_handle[handle] = message
             message.state = IN_FLIGHT
