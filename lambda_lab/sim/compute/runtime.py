@@ -106,9 +106,9 @@ class Runtime:
         self._depth = 0
         self._patch = ClockPatch(clock)
         self._active = False
+        # What each key this session wrote was before it (None: absent), given
+        # back at its end.
         self._saved_env: dict[str, str | None] = {}
-        # The keys this session wrote, to give back at its end.
-        self._applied_env: set[str] = set()
         self._env_function: dict[str, str] | None = None
         self._in_call = False
         #: The thread that calls ``check`` while a session is on (default: the
@@ -293,7 +293,7 @@ class Runtime:
         if env is not self._env_function:
             self._switch_env(env)
         self._context = context
-        self._move(t0)
+        self._patch.move(t0)
         self._t0, self._budget, self.slept = t0, math.inf, 0.0
         self.calls += 1
         self._call = self.calls
@@ -341,7 +341,7 @@ class Runtime:
             if env is not self._env_function:
                 self._switch_env(env)
             self._in_call = True
-            self._move(self._t0 + self.slept)
+            self._patch.move(self._t0 + self.slept)
 
     def in_handler(self) -> bool:
         """True while a handler (or module code) is running."""
@@ -365,7 +365,7 @@ class Runtime:
             self.slept = self._budget
             raise _Deadline()
         self.slept += seconds
-        self._move(self._t0 + self.slept)
+        self._patch.move(self._t0 + self.slept)
 
     def _switch_env(self, env: dict[str, str]) -> None:
         """Give the process this function's environment variables, and only its.
@@ -379,21 +379,19 @@ class Runtime:
         not see its change (calls of the same function do, as a process would).
         """
         saved = self._saved_env
-        applied = self._applied_env
         environ = os.environ
         region = self._region
         # Each key is read once: what it was before the session when first
         # applied (kept to give back), what it is now otherwise.
         for key in _SESSION_KEYS:
             current = environ.get(key)
-            if key not in applied:
+            if key not in saved:
                 saved[key] = current
-                applied.add(key)
             if current != region:
                 environ[key] = region
         # A function's own variables never name a session key (AWS reserves
         # them; see RESERVED_VARIABLES), so the previous function's are its own.
-        # They stay among the applied keys: the session's end gives them back
+        # They stay among the saved keys: the session's end gives them back
         # again, in case a later handler set one itself.
         for key in self._env_function or ():
             if key not in env:
@@ -404,24 +402,19 @@ class Runtime:
                 saved[key] = current
             if current != value:
                 environ[key] = value
-            applied.add(key)
         self._env_function = env
 
     def _restore_env(self) -> None:
         saved = self._saved_env
         environ = os.environ
-        for key in self._applied_env:
-            _put(environ, key, saved[key])
-        self._applied_env = set()
+        for key, value in saved.items():
+            _put(environ, key, value)
         self._saved_env = {}
         self._env_function = None
 
     def now(self) -> float:
         """Virtual time as the running handler sees it."""
         return self._t0 + self.slept
-
-    def _move(self, t: float) -> None:
-        self._patch.move(t)
 
     # -- patches and the guard ---------------------------------------------
     def _sleep(self, seconds: float) -> None:
