@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 import lambda_lab as ll
 from lambda_lab.sim.invoke.sync import InvocationResponse, request_response
 
@@ -54,3 +56,11 @@ class Caller:
 def kinds(lab: ll.Lab, function: str | None = None) -> list[str]:
     """The kinds of the trace's records, in order (of one function if given)."""
     return [r["kind"] for r in lab.trace if function is None or r.get("function") == function]
+
+
+def refused(exc_type: type[Exception], message: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` and check it raises ``exc_type`` with exactly ``message``; returns it."""
+    with pytest.raises(exc_type) as info:
+        fn(*args, **kwargs)
+    assert info.value.message == message
+    return info.value

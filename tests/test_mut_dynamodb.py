@@ -10,6 +10,7 @@ import hashlib
 import json
 
 import pytest
+from support import refused
 
 import lambda_lab as ll
 from lambda_lab.errors import ResourceNotFoundException, ValidationException
@@ -31,13 +32,6 @@ VALUE_HELP = (
 
 def compact(value) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-
-
-def refused(exc_type, message, fn, *args, **kwargs):
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert info.value.message == message
-    return info.value
 
 
 @pytest.fixture

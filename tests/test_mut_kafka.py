@@ -7,16 +7,11 @@ Scenarios in GIVEN / WHEN / THEN form, on producer answers and event records.
 from __future__ import annotations
 
 import pytest
+from support import refused
 
 import lambda_lab as ll
 from lambda_lab.errors import InvalidParameterValueException
 from lambda_lab.sim.resources.kafka import KAFKA_MAX_RECORD_BYTES, murmur2
-
-
-def refused(exc_type, message, fn, *args, **kwargs):
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert info.value.message == message
 
 
 def java_murmur2(data: bytes) -> int:

@@ -9,17 +9,12 @@ interface and on the trace.
 from __future__ import annotations
 
 import pytest
+from support import refused
 
 import lambda_lab as ll
 from lambda_lab.errors import InvalidParameterValueException
 
 DAY = 24 * 3600
-
-
-def refused(exc_type, message, fn, *args, **kwargs):
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert info.value.message == message
 
 
 @pytest.fixture

@@ -7,14 +7,9 @@ Scenarios in GIVEN / WHEN / THEN form, on the errors raised.
 from __future__ import annotations
 
 import pytest
+from support import refused
 
 import lambda_lab as ll
-
-
-def refused(exc_type, message, fn, *args, **kwargs):
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert info.value.message == message
 
 
 def test_a_queue_of_another_lab_cannot_subscribe():

@@ -8,18 +8,13 @@ Scenarios in GIVEN / WHEN / THEN form, on boto3-shaped answers, the trace and co
 from __future__ import annotations
 
 import pytest
+from support import refused
 
 import lambda_lab as ll
 from lambda_lab.errors import InvalidParameterValueException
 from lambda_lab.sim.resources.sqs import Queue
 
 WRONG_TYPE = "The request include parameter that is not valid for this queue type. "
-
-
-def refused(exc_type, message, fn, *args, **kwargs):
-    with pytest.raises(exc_type) as info:
-        fn(*args, **kwargs)
-    assert info.value.message == message
 
 
 @pytest.fixture
