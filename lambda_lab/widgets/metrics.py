@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from .timescale import human_time, nice_ticks
+from .timescale import nice_ticks, time_axis
 
 __all__ = ["BUILT_IN", "MAX_POINTS", "metrics_scene", "series_from_trace"]
 
@@ -155,12 +155,7 @@ def metrics_scene(
         values = [v for _, v in points]
         summary.append([f"{name} max", max(values) if values else 0])
         summary.append([f"{name} last", values[-1] if values else 0])
-    t_ticks = nice_ticks(t0, t1, 6)
-    marks.append(
-        {"type": "axis", "cls": "axis", "orient": "bottom", "x": 0, "y": y0,
-         "domain": [t0, t1], "range": [x0, x1], "ticks": t_ticks,
-         "labels": [human_time(t) for t in t_ticks]}
-    )  # fmt: skip
+    marks.append(time_axis(t0, t1, x0, x1, y0))
     marks.append(
         {"type": "axis", "cls": "axis", "orient": "left", "x": x0, "y": 0,
          "domain": [v_low, v_high], "range": [y0, y1], "ticks": v_ticks,

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from .scene import OUTCOMES
-from .timescale import GAP_WIDTH, TimeScale, human_time, nice_ticks
+from .timescale import GAP_WIDTH, TimeScale, human_time, nice_ticks, time_axis
 
 __all__ = ["MAX_ATTEMPTS", "timeline_scene"]
 
@@ -246,12 +246,7 @@ def _aggregated(
                   None)
         )  # fmt: skip
     y_axis = TOP + ROW * len(rows) + 2
-    ticks = nice_ticks(t0, t1, 6)
-    marks.append(
-        {"type": "axis", "cls": "axis", "orient": "bottom", "x": 0, "y": y_axis,
-         "domain": [t0, t1], "range": [x0, x1], "ticks": ticks,
-         "labels": [human_time(t) for t in ticks]}
-    )  # fmt: skip
+    marks.append(time_axis(t0, t1, x0, x1, y_axis))
     return {
         "view": "timeline",
         "width": WIDTH,
@@ -337,11 +332,7 @@ def _axes(scale: TimeScale, y: float) -> list[dict[str, Any]]:
             and x_start + (t - start) * per_second <= x_end - 26
             and (n == 0 or x_start + (t - start) * per_second >= x_start + 24)
         ]
-        marks.append(
-            {"type": "axis", "cls": "axis", "orient": "bottom", "x": 0, "y": round(y, 2),
-             "domain": [start, end], "range": [round(x_start, 2), round(x_end, 2)],
-             "ticks": ticks, "labels": [human_time(t) for t in ticks]}
-        )  # fmt: skip
+        marks.append(time_axis(start, end, round(x_start, 2), round(x_end, 2), round(y, 2), ticks))
     return marks
 
 

@@ -13,7 +13,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable
 
-__all__ = ["TimeScale", "human_time", "nice_ticks"]
+__all__ = ["TimeScale", "human_time", "nice_ticks", "time_axis"]
 
 #: Width in pixels of one compressed idle gap.
 GAP_WIDTH = 40.0
@@ -36,6 +36,18 @@ def human_time(seconds: float) -> str:
 def _short(value: float) -> str:
     text = f"{value:.3g}"
     return text if "e" not in text else f"{value:.0f}"
+
+
+def time_axis(
+    start: float, end: float, x0: float, x1: float, y: float, ticks: list[float] | None = None
+) -> dict:
+    """The scene's bottom axis mark for virtual times ``start``..``end`` drawn from
+    ``x0`` to ``x1`` at height ``y``; ``ticks`` default to six round ones."""
+    if ticks is None:
+        ticks = nice_ticks(start, end, 6)
+    return {"type": "axis", "cls": "axis", "orient": "bottom", "x": 0, "y": y,
+            "domain": [start, end], "range": [x0, x1], "ticks": ticks,
+            "labels": [human_time(t) for t in ticks]}  # fmt: skip
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
