@@ -109,20 +109,30 @@ def _record_attributes(attributes: dict[str, dict[str, Any]]) -> dict[str, dict[
 def sqs_record(message: Message, queue: Queue, region: str) -> dict[str, Any]:
     """The event record of one message, in the key order AWS sends (fact sheet 7.4)."""
     attributes = message.message_attributes
-    record: dict[str, Any] = {
+    if not attributes:  # the common case, in one literal
+        return {
+            "messageId": message.message_id,
+            "receiptHandle": message.receipt_handle,
+            "body": message.body,
+            "attributes": message.attributes,
+            "messageAttributes": {},
+            "md5OfBody": message.md5_of_body,
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue.arn,
+            "awsRegion": region,
+        }
+    return {
         "messageId": message.message_id,
         "receiptHandle": message.receipt_handle,
         "body": message.body,
         "attributes": message.attributes,
         "messageAttributes": _record_attributes(attributes),
+        "md5OfMessageAttributes": md5_of_message_attributes(attributes),
+        "md5OfBody": message.md5_of_body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue.arn,
+        "awsRegion": region,
     }
-    if attributes:
-        record["md5OfMessageAttributes"] = md5_of_message_attributes(attributes)
-    record["md5OfBody"] = message.md5_of_body
-    record["eventSource"] = "aws:sqs"
-    record["eventSourceARN"] = queue.arn
-    record["awsRegion"] = region
-    return record
 
 
 class _Batch:

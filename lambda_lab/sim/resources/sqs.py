@@ -10,12 +10,13 @@ How it is built, so a million messages stay cheap:
   gone, and the queue counts each state as it changes, so
   ``get_queue_attributes`` costs nothing;
 * visible messages of a standard queue wait by their order of sending,
-  hidden ones (delayed or in flight) by the time they reappear, and every
+  hidden ones (delayed or in flight) by the time they reappear (the
+  messages of one receive share one entry: they reappear together), and every
   message by its expiry (retention is applied when the queue is next read;
   each expired message is recorded once, with the instant it expired).
   Each is a :class:`~.runheap.RunHeap`: entries mostly come in order, so
   they go on the end of a deque, and only the rest into a heap.  An entry
-  carries the message's ``token`` at the time it was pushed: a later
+  carries its messages' ``token`` at the time it was pushed: a later
   receive or a delete changes the token, so stale entries are skipped
   instead of searched for;
 * a FIFO queue keeps a deque per message group: a group whose head is in
@@ -64,6 +65,12 @@ SENDER_ID = "AIDAIENQZJOLO23YVJ4VO"
 _NO_ATTRIBUTES: dict[str, Any] = {}
 
 DELAYED, VISIBLE, IN_FLIGHT, GONE = "delayed", "visible", "in flight", "gone"
+
+
+def _any_current(entry: tuple[Any, ...]) -> bool:
+    """Whether a hidden entry ``(at, seq, messages, tokens)`` still holds a message
+    whose token has not moved on (one not received again, and not gone)."""
+    return any(message.token == token for message, token in zip(entry[2], entry[3], strict=True))
 
 
 def _md5(text: str) -> str:
@@ -188,8 +195,9 @@ class Queue(Resource):
         self._rng = world.engine.rng
         self._messages: dict[str, Message] = {}
         self._by_handle: dict[str, Message] = {}
-        # (order, message, token), (reappears at, seq, message, token), (expires at,
-        # order, message): each mostly pushed in order, hence run heaps.
+        # (order, message, token), (reappears at, seq, messages, their tokens) with
+        # one entry per receive or delay, and (expires at, order, message): each
+        # mostly pushed in order, hence run heaps.
         self._visible = RunHeap()
         self._hidden = RunHeap()
         self._expiry = RunHeap()
@@ -384,7 +392,7 @@ class Queue(Resource):
         if delay > 0:
             message.state, message.visible_at = DELAYED, now + delay
             self.counts[DELAYED] += 1
-            self._hidden.push((message.visible_at, next(self._seq), message, message.token))
+            self._hidden.push((message.visible_at, next(self._seq), (message,), (message.token,)))
             self._schedule_wake()
         else:
             message.state, message.visible_at = VISIBLE, now
@@ -413,8 +421,8 @@ class Queue(Resource):
             return
         hidden = self._hidden
         entry = hidden.first()
-        while entry is not None and entry[2].token != entry[3]:
-            hidden.pop()  # stale: the message was received again, or left
+        while entry is not None and not _any_current(entry):
+            hidden.pop()  # stale: its messages were received again, or left
             entry = hidden.first()
         if entry is None:
             return
@@ -441,27 +449,29 @@ class Queue(Resource):
             if self._messages.get(message.message_id) is message:  # not deleted or redriven
                 self._expire(message, at)
         pop_due = self._hidden.pop_due
-        counts = self.counts
         while (entry := pop_due(now)) is not None:
-            _, _, message, token = entry
-            if message.token != token:  # received again, or gone (leaving moves it too)
-                continue
-            if message.state is IN_FLIGHT:
-                self.world.trace.append(
-                    {
-                        "t": now,
-                        "kind": "visibility_expired",
-                        "queue": self.name,
-                        "message_id": message.message_id,
-                        "receive_count": message.receive_count,
-                        "visible_at": message.visible_at,
-                    }
-                )
-            counts[message.state] -= 1
-            counts[VISIBLE] += 1
-            message.state = VISIBLE
-            if not self.fifo:
-                self._visible.push((message.order, message, message.token))
+            for message, token in zip(entry[2], entry[3], strict=True):
+                if message.token == token:  # else received again, or gone (leaving moves it too)
+                    self._reappear(message, now)
+
+    def _reappear(self, message: Message, now: float) -> None:
+        if message.state is IN_FLIGHT:
+            self.world.trace.append(
+                {
+                    "t": now,
+                    "kind": "visibility_expired",
+                    "queue": self.name,
+                    "message_id": message.message_id,
+                    "receive_count": message.receive_count,
+                    "visible_at": message.visible_at,
+                }
+            )
+        counts = self.counts
+        counts[message.state] -= 1
+        counts[VISIBLE] += 1
+        message.state = VISIBLE
+        if not self.fifo:
+            self._visible.push((message.order, message, message.token))
 
     def _expire(self, message: Message, at: float) -> None:
         self._remove(message)
@@ -532,12 +542,16 @@ class Queue(Resource):
         # Hiding is inlined (it runs once per message received): each message
         # gets a new seeded receipt handle (shorter than SQS's: only its identity
         # matters), and the state counts move once for the whole receive.
-        by_handle, hidden, seq = self._by_handle, self._hidden, self._seq
+        by_handle = self._by_handle
         getrandbits = self._rng.getrandbits
         max_receive_count = self.max_receive_count
+        tokens: list[int] = []
+        now_ms = ""  # this instant in epoch-ms, made once, for first receives
         for message in self._candidates():
             if max_bytes is not None and size + message.size > max_bytes:
                 self.stopped_at_bytes = True
+                if not self.fifo:  # offered, not taken: back to its place, still the first
+                    self._visible.push((message.order, message, message.token))
                 break
             if max_receive_count is not None and message.receive_count >= max_receive_count:
                 self._redrive(message)
@@ -549,15 +563,17 @@ class Queue(Resource):
             message.receive_count += 1
             if message.first_received_at is None:
                 message.first_received_at = now
-                message.first_received_ms = str(self.world.unix_millis(now))
+                if not now_ms:
+                    now_ms = str(self.world.unix_millis(now))
+                message.first_received_ms = now_ms
             if message.receipt_handle is not None:
                 del by_handle[message.receipt_handle]  # the last receive's, now stale
             handle = message.receipt_handle = f"{getrandbits(128):032x}=="
             by_handle[handle] = message
             message.state = IN_FLIGHT
-            token = message.token = message.token + 1
+            message.token += 1
+            tokens.append(message.token)
             message.visible_at = visible_at
-            hidden.push((visible_at, next(seq), message, token))
             size += message.size
             out.append(message)
             if len(out) >= limit:
@@ -566,25 +582,26 @@ class Queue(Resource):
             counts = self.counts
             counts[VISIBLE] -= len(out)
             counts[IN_FLIGHT] += len(out)
+            # One entry for the whole receive: its messages reappear together.
+            self._hidden.push((visible_at, next(self._seq), out.copy(), tokens))
             self._schedule_wake()  # whoever waits hears when these reappear
         return out
 
     def _candidates(self):
         """Visible messages in the order SQS hands them out; stops being read early."""
         if not self.fifo:
-            # Peek, never pop before use: a receive that stops (limit, bytes) must
-            # leave the message it looked at where it was.
             # Oldest first, as SQS mostly does: a message that reappears goes back
             # to its place.  An entry is stale once its message's token moved on.
-            visible = self._visible
-            first = visible.first
-            while (entry := first()) is not None:
-                _, message, token = entry
+            # Each entry is taken off before its message is offered: a receive
+            # that stops without taking it (bytes) puts it back (see receive).
+            pop = self._visible.pop
+            while True:
+                try:
+                    _, message, token = pop()
+                except IndexError:  # no entry left
+                    return
                 if message.token == token and message.state is VISIBLE:
                     yield message  # the receiver hides, redrives or deletes it: token moves
-                else:
-                    visible.pop()
-            return
         # FIFO: a group's messages in order, a group at a time; a group with a
         # message in flight (or still delayed at its head) is blocked.
         for group in list(self._groups.values()):
@@ -647,10 +664,24 @@ class Queue(Resource):
         nothing is deleted, as SQS does.
         """
         deleted = []
-        for message, receipt_handle in received:
-            if message.receipt_handle == receipt_handle and message.state is not GONE:
-                self._remove(message)
-                deleted.append(message.message_id)
+        if self.fifo:
+            for message, receipt_handle in received:
+                if message.receipt_handle == receipt_handle and message.state is not GONE:
+                    self._remove(message)
+                    deleted.append(message.message_id)
+        else:
+            # _remove inlined for a standard queue: this runs once per message processed.
+            counts, messages, by_handle = self.counts, self._messages, self._by_handle
+            for message, receipt_handle in received:
+                state = message.state
+                if message.receipt_handle == receipt_handle and state is not GONE:
+                    counts[state] -= 1
+                    message.state = GONE
+                    message.token += 1
+                    message_id = message.message_id
+                    del messages[message_id]
+                    del by_handle[receipt_handle]
+                    deleted.append(message_id)
         if deleted:
             self.deleted += len(deleted)
             self._schedule_wake()
