@@ -568,7 +568,8 @@ class Queue(Resource):
                 message.first_received_ms = now_ms
             if message.receipt_handle is not None:
                 del by_handle[message.receipt_handle]  # the last receive's, now stale
-            handle = message.receipt_handle = f"{getrandbits(128):032x}=="
+            # 32 hex digits, as f"{bits:032x}" writes them but a few times faster.
+            handle = message.receipt_handle = getrandbits(128).to_bytes(16, "big").hex() + "=="
             by_handle[handle] = message
             message.state = IN_FLIGHT
             message.token += 1
