@@ -397,10 +397,30 @@ def test_a_stale_entry_does_not_hide_a_message_due_at_the_same_instant(lab):
 # -- deleting -----------------------------------------------------------------------------------
 
 
-def test_delete_received_answers_whether_it_deleted(lab):
+def counts(queue):
+    """(visible, in flight) as get_queue_attributes answers them."""
+    attributes = queue.get_queue_attributes()["Attributes"]
+    return (
+        int(attributes["ApproximateNumberOfMessages"]),
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    )
+
+
+def standard_or_fifo(lab, kind, **kwargs):
+    if kind == "fifo":
+        return fifo(lab, **kwargs)
+    return lab.create_queue("q", **kwargs)
+
+
+def send(queue, body):
+    queue.send_message(body, **({"message_group_id": body} if queue.fifo else {}))
+
+
+@pytest.mark.parametrize("kind", ["standard", "fifo"])
+def test_delete_received_answers_whether_it_deleted(lab, kind):
     # GIVEN a message received twice (the first handle is stale)
-    queue = lab.create_queue("q", visibility_timeout=5)
-    queue.send_message("x")
+    queue = standard_or_fifo(lab, kind, visibility_timeout=5)
+    send(queue, "x")
     (message,) = queue.receive_message()
     old = message.receipt_handle
     lab.run(until=5)
@@ -409,29 +429,37 @@ def test_delete_received_answers_whether_it_deleted(lab):
     # WHEN a poller deletes with the old handle THEN nothing is deleted
     assert queue.delete_received([(message, old)]) == []
     assert len(queue) == 1
+    assert counts(queue) == (0, 1)
     # AND with the new one it is deleted, and then never again
     assert queue.delete_received([(message, new)]) == [message.message_id]
+    assert counts(queue) == (0, 0)
     assert queue.delete_received([(message, new)]) == []
     assert queue.deleted == 1
 
 
-def test_delete_received_deletes_the_current_handles_of_a_batch_only(lab):
+@pytest.mark.parametrize("kind", ["standard", "fifo"])
+def test_delete_received_deletes_the_current_handles_of_a_batch_only(lab, kind):
     # GIVEN three received messages, the second received again since
-    queue = lab.create_queue("q")
+    queue = standard_or_fifo(lab, kind)
     for body in "abc":
-        queue.send_message(body)
+        send(queue, body)
     (first,) = queue.receive_message(visibility_timeout=100)
     (second,) = queue.receive_message(visibility_timeout=5)
     (third,) = queue.receive_message(visibility_timeout=100)
     handles = [m.receipt_handle for m in (first, second, third)]
     lab.run(until=5)
     assert queue.receive_message() == [second]
+    assert counts(queue) == (0, 3)
     # WHEN the poller deletes the batch with the handles it received
     deleted = queue.delete_received(list(zip((first, second, third), handles, strict=True)))
-    # THEN the first and third are deleted, in order, and the second stays
+    # THEN the first and third are deleted, in order, and the second stays, in flight
     assert deleted == [first.message_id, third.message_id]
     assert queue.deleted == 2
     assert [m.body for m in queue.messages] == ["b"]
+    assert counts(queue) == (0, 1)
+    # AND it reappears when its visibility timeout ends, once
+    lab.run(until=5 + 30)
+    assert counts(queue) == (1, 0)
 
 
 def test_a_message_deleted_by_handle_cannot_be_deleted_again_by_a_poller(lab):

@@ -15,10 +15,12 @@ How it is built, so a million messages stay cheap:
   message by its expiry (retention is applied when the queue is next read;
   each expired message is recorded once, with the instant it expired).
   Each is a :class:`~.runheap.RunHeap`: entries mostly come in order, so
-  they go on the end of a deque, and only the rest into a heap.  An entry
-  carries its messages' ``token`` at the time it was pushed: a later
+  they go on the end of a deque, and only the rest into a heap.  A hidden
+  entry carries its messages' ``token`` at the time it was pushed: a later
   receive or a delete changes the token, so stale entries are skipped
-  instead of searched for;
+  instead of searched for; a visible entry is taken off when its message is
+  offered to a receive, so one left behind by a message that left the queue
+  is known by the message's state;
 * a FIFO queue keeps a deque per message group: a group whose head is in
   flight is blocked, which is SQS's per-group order;
 
@@ -195,7 +197,7 @@ class Queue(Resource):
         self._rng = world.engine.rng
         self._messages: dict[str, Message] = {}
         self._by_handle: dict[str, Message] = {}
-        # (order, message, token), (reappears at, seq, messages, their tokens) with
+        # (order, message), (reappears at, seq, messages, their tokens) with
         # one entry per receive or delay, and (expires at, order, message): each
         # mostly pushed in order, hence run heaps.
         self._visible = RunHeap()
@@ -398,7 +400,7 @@ class Queue(Resource):
             message.state, message.visible_at = VISIBLE, now
             self.counts[VISIBLE] += 1
             if not self.fifo:
-                self._visible.push((message.order, message, message.token))
+                self._visible.push((message.order, message))
             self._notify()
 
     # -- waiting (pollers) -------------------------------------------------------
@@ -471,7 +473,7 @@ class Queue(Resource):
         counts[VISIBLE] += 1
         message.state = VISIBLE
         if not self.fifo:
-            self._visible.push((message.order, message, message.token))
+            self._visible.push((message.order, message))
 
     def _expire(self, message: Message, at: float) -> None:
         self._remove(message)
@@ -551,7 +553,7 @@ class Queue(Resource):
             if max_bytes is not None and size + message.size > max_bytes:
                 self.stopped_at_bytes = True
                 if not self.fifo:  # offered, not taken: back to its place, still the first
-                    self._visible.push((message.order, message, message.token))
+                    self._visible.push((message.order, message))
                 break
             if max_receive_count is not None and message.receive_count >= max_receive_count:
                 self._redrive(message)
@@ -592,17 +594,18 @@ class Queue(Resource):
         """Visible messages in the order SQS hands them out; stops being read early."""
         if not self.fifo:
             # Oldest first, as SQS mostly does: a message that reappears goes back
-            # to its place.  An entry is stale once its message's token moved on.
-            # Each entry is taken off before its message is offered: a receive
-            # that stops without taking it (bytes) puts it back (see receive).
+            # to its place.  Each entry is taken off before its message is offered
+            # (a receive that stops without taking it, at ``max_bytes``, puts it
+            # back), so a message has an entry only while it is visible here, or
+            # after it left the queue: then the entry is stale and skipped.
             pop = self._visible.pop
             while True:
                 try:
-                    _, message, token = pop()
+                    _, message = pop()
                 except IndexError:  # no entry left
                     return
-                if message.token == token and message.state is VISIBLE:
-                    yield message  # the receiver hides, redrives or deletes it: token moves
+                if message.state is VISIBLE:
+                    yield message  # the receiver hides, redrives or deletes it
         # FIFO: a group's messages in order, a group at a time; a group with a
         # message in flight (or still delayed at its head) is blocked.
         for group in list(self._groups.values()):
