@@ -9,6 +9,13 @@ processes): the simulator's hot path is a heap pop and a call.
 at the current instant, after the callback now running and before anything
 else due at this instant (like SimPy's urgent events).  It skips the heap, and
 "right after this" is what a zero-delay hand-over means.
+
+``after(delay, fn, arg)`` is ``schedule`` for a delay that many entries share
+(an asynchronous retry's 60 s).  Entries made with one delay come due in the
+order they were made, so they wait in a first-in first-out lane of their own
+and only each lane's next entry is on the heap: thousands of waiting retries
+then cost the heap nothing, where every push and pop among them compared its
+way through a dozen levels.  The order is the one ``schedule`` gives.
 """
 
 from __future__ import annotations
@@ -27,11 +34,12 @@ class Engine:
     """Virtual time and the schedule of what happens next.
 
     ``schedule(delay, fn, arg)`` runs ``fn(arg)`` after ``delay`` virtual
-    seconds; ``at(time, fn, arg)`` at an absolute time; ``soon(fn, arg)`` at
-    this instant, next.  ``run(until)`` calls them in order.
+    seconds (``after`` too, for a delay many entries share); ``at(time, fn,
+    arg)`` at an absolute time; ``soon(fn, arg)`` at this instant, next.
+    ``run(until)`` calls them in order.
     """
 
-    __slots__ = ("_heap", "_ready", "_seq", "now", "rng", "steps")
+    __slots__ = ("_heap", "_lanes", "_next_in_lane", "_ready", "_seq", "now", "rng", "steps")
 
     def __init__(self, seed: int = 0) -> None:
         self.now: float = 0.0
@@ -40,10 +48,37 @@ class Engine:
         self._heap: list[tuple[float, int, Callable[[Any], Any], Any]] = []
         self._ready: deque[tuple[Callable[[Any], Any], Any]] = deque()
         self._seq = count()
+        # Delay -> the entries made with it, in the order they come due (see ``after``).
+        self._lanes: dict[float, deque[tuple[float, int, Callable[[Any], Any], Any]]] = {}
+        self._next_in_lane = self._run_lane_head  # bound once: it goes on the heap often
 
     def schedule(self, delay: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` ``delay`` seconds from now (``delay`` >= 0)."""
         heappush(self._heap, (self.now + delay, next(self._seq), fn, arg))
+
+    def after(self, delay: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
+        """As ``schedule``, for a delay from a small set that many entries share.
+
+        The entry waits in the lane of its delay; the heap holds each lane's
+        first entry only, under that entry's own time and sequence number, so
+        entries run exactly when and in the order ``schedule`` would run them.
+        """
+        entry = (self.now + delay, next(self._seq), fn, arg)
+        lane = self._lanes.get(delay)
+        if lane is None:
+            lane = self._lanes[delay] = deque()
+        if not lane:
+            heappush(self._heap, (entry[0], entry[1], self._next_in_lane, lane))
+        lane.append(entry)
+
+    def _run_lane_head(self, lane: deque[tuple[float, int, Callable[[Any], Any], Any]]) -> None:
+        # The heap's stand-in for a lane's first entry came due: put the next
+        # entry's stand-in on the heap, then run this one.
+        _, _, fn, arg = lane.popleft()
+        if lane:
+            time, seq, _, _ = lane[0]
+            heappush(self._heap, (time, seq, self._next_in_lane, lane))
+        fn(arg)
 
     def at(self, time: float, fn: Callable[[Any], Any], arg: Any = None) -> None:
         """Call ``fn(arg)`` at virtual ``time`` (never before now)."""
@@ -107,4 +142,6 @@ class Engine:
             fn(arg)
 
     def __len__(self) -> int:
-        return len(self._heap) + len(self._ready)
+        # A lane's first entry is on the heap (as its stand-in); the others are not.
+        waiting = sum(len(lane) - 1 for lane in self._lanes.values() if lane)
+        return len(self._heap) + len(self._ready) + waiting

@@ -159,7 +159,8 @@ class AsyncInvoker:
                 "reason": reason,
             }
         )
-        service.engine.schedule(delay, self._dispatch_cb, inv)
+        # Retries wait 60 s, 120 s or a backoff step: a few delays shared by many.
+        service.engine.after(delay, self._dispatch_cb, inv)
 
     def _ended(self, inv: Invocation) -> None:
         if inv.status == "ok":
