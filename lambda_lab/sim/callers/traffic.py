@@ -35,7 +35,7 @@ from ...errors import InvalidParameterValueException, ServiceError
 from ..compute.durations import ValueObject
 from ..ids import check_name
 from ..invoke.payloads import MAX_ASYNC_REQUEST_BYTES, MAX_SYNC_REQUEST_BYTES, encode_payload
-from ..invoke.sync import request_response
+from ..invoke.sync import SyncSender
 from .apigateway import ApiGateway
 from .clients import SdkClient
 
@@ -202,8 +202,7 @@ class TrafficGenerator:
                 # Dispatched at once, not queued: see _arrive_event.
                 submit_now = self.world.events.submit_now
                 return lambda body: submit_now(fn, body, self.id)
-            service = self.world.service
-            return lambda body: request_response(service, fn, body, None, source=self.id)
+            return SyncSender(self.world.service, fn, self.id).send
         if is_event:
             raise InvalidParameterValueException(
                 f"client applies to invocation_type='RequestResponse' only, got {client!r}"

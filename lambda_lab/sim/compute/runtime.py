@@ -243,6 +243,9 @@ class Runtime:
         except BaseException as exc:
             self._in_call = False
             return self._failed(exc, t0, context)
+        if result is None:  # most handlers return nothing: no encoder needed for "null"
+            self._in_call = False
+            return OK, "null", self.slept, False
         try:
             body = dumps(result)
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:

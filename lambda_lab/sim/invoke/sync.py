@@ -18,8 +18,9 @@ from ...errors import ServiceException, TooManyRequestsException
 from ..compute.functions import Function, Invocation
 from ..compute.runtime import OK, Runtime
 from ..compute.service import SERVICE_ERROR, Service, refusal_record
+from ..ids import new_uuid
 
-__all__ = ["InvocationResponse", "invoke_and_wait", "request_response"]
+__all__ = ["InvocationResponse", "SyncSender", "invoke_and_wait", "request_response"]
 
 #: Response keys boto3 leaves out when their header is not sent.
 _ABSENT_WHEN_NONE = ("FunctionError", "ExecutedVersion")
@@ -120,7 +121,8 @@ def request_response(
     for this call alone and given to the handler unchanged, so a poller's
     batch is not encoded only to be decoded again; it must hold JSON values
     only (what decoding the body would have given).  A synchronous invocation
-    runs once, so nothing needs the text.
+    runs once, so nothing needs the text.  :class:`SyncSender` writes the same
+    records for traffic; the two must stay alike.
     """
     engine = service.engine
     now = engine.now
@@ -163,6 +165,66 @@ def request_response(
         if on_response is not None:
             on_response(None, reason, inv)
     return inv
+
+
+class SyncSender:
+    """Synchronous requests to ``fn`` from ``source`` that nobody waits for.
+
+    ``send(body)`` does what ``request_response(service, fn, body, None,
+    source=source)`` does, with what is the same for every request made once:
+    traffic sends through one per generator, so an arrival builds no callback
+    of its own.  The trace has each outcome.
+    """
+
+    __slots__ = ("_append", "_ended_cb", "_engine", "_service", "function", "source")
+
+    def __init__(self, service: Service, fn: Function, source: str) -> None:
+        self._service = service
+        self._engine = service.engine
+        self._append = service.trace.append
+        #: The function every request invokes, and the ``source`` of their records.
+        self.function = fn
+        self.source = source
+        # Bound once: a bound method is a new object on every attribute access.
+        self._ended_cb = self._ended
+
+    def send(self, body: str) -> None:
+        """Invoke the function now with ``body`` (JSON text)."""
+        service = self._service
+        engine = self._engine
+        fn = self.function
+        now = engine.now
+        request_id = new_uuid(engine.rng)
+        inv = Invocation(fn, body, request_id, "RequestResponse", self._ended_cb, now)
+        append = self._append
+        append(
+            {
+                "t": now,
+                "kind": "invoke",
+                "function": fn.name,
+                "request_id": request_id,
+                "invocation_type": "RequestResponse",
+                "source": self.source,
+            }
+        )
+        service.outstanding += 1
+        reason = service.start(inv)
+        if reason is not None:
+            service.outstanding -= 1
+            append(refusal_record(now, fn, request_id, reason))
+
+    def _ended(self, inv: Invocation) -> None:
+        self._service.outstanding -= 1
+        self._append(
+            {
+                "t": self._engine.now,
+                "kind": "response",
+                "function": inv.function.name,
+                "request_id": inv.request_id,
+                "status_code": 200,
+                "function_error": None if inv.status == OK else "Unhandled",
+            }
+        )
 
 
 def invoke_and_wait(
