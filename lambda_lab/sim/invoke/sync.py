@@ -20,7 +20,14 @@ from ..compute.runtime import OK, Runtime
 from ..compute.service import SERVICE_ERROR, Service, refusal_record
 from ..ids import new_uuid
 
-__all__ = ["InvocationResponse", "SyncSender", "invoke_and_wait", "request_response"]
+__all__ = [
+    "InvocationResponse",
+    "SyncSender",
+    "invoke_and_wait",
+    "invoke_record",
+    "request_response",
+    "response_record",
+]
 
 #: Response keys boto3 leaves out when their header is not sent.
 _ABSENT_WHEN_NONE = ("FunctionError", "ExecutedVersion")
@@ -96,6 +103,38 @@ def response_from(inv: Invocation, now: float) -> InvocationResponse:
     )
 
 
+def invoke_record(now: float, fn: Function, request_id: str, source: str | None) -> dict:
+    """The ``invoke`` record of a synchronous request (``source``: who sent it)."""
+    if source is None:
+        return {
+            "t": now,
+            "kind": "invoke",
+            "function": fn.name,
+            "request_id": request_id,
+            "invocation_type": "RequestResponse",
+        }
+    return {
+        "t": now,
+        "kind": "invoke",
+        "function": fn.name,
+        "request_id": request_id,
+        "invocation_type": "RequestResponse",
+        "source": source,
+    }
+
+
+def response_record(now: float, inv: Invocation) -> dict:
+    """The ``response`` record of a synchronous request whose attempt ended."""
+    return {
+        "t": now,
+        "kind": "response",
+        "function": inv.function.name,
+        "request_id": inv.request_id,
+        "status_code": 200,
+        "function_error": None if inv.status == OK else "Unhandled",
+    }
+
+
 def request_response(
     service: Service,
     fn: Function,
@@ -121,8 +160,8 @@ def request_response(
     for this call alone and given to the handler unchanged, so a poller's
     batch is not encoded only to be decoded again; it must hold JSON values
     only (what decoding the body would have given).  A synchronous invocation
-    runs once, so nothing needs the text.  :class:`SyncSender` writes the same
-    records for traffic; the two must stay alike.
+    runs once, so nothing needs the text.  :class:`SyncSender` does the same
+    for traffic, with the same records.
     """
     engine = service.engine
     now = engine.now
@@ -130,16 +169,7 @@ def request_response(
 
     def ended(inv: Invocation) -> None:
         service.outstanding -= 1
-        append(
-            {
-                "t": engine.now,
-                "kind": "response",
-                "function": fn.name,
-                "request_id": inv.request_id,
-                "status_code": 200,
-                "function_error": None if inv.status == OK else "Unhandled",
-            }
-        )
+        append(response_record(engine.now, inv))
         if on_response is not None:
             on_response(response_from(inv, engine.now), None, inv)
 
@@ -147,16 +177,7 @@ def request_response(
         request_id = service.new_request_id()
     inv = Invocation(fn, body, request_id, "RequestResponse", ended, now, invoked_arn)
     inv.event = event
-    record = {
-        "t": now,
-        "kind": "invoke",
-        "function": fn.name,
-        "request_id": inv.request_id,
-        "invocation_type": "RequestResponse",
-    }
-    if source is not None:
-        record["source"] = source
-    append(record)
+    append(invoke_record(now, fn, request_id, source))
     service.outstanding += 1
     reason = service.start(inv)
     if reason is not None:
@@ -197,16 +218,7 @@ class SyncSender:
         request_id = new_uuid(engine.rng)
         inv = Invocation(fn, body, request_id, "RequestResponse", self._ended_cb, now)
         append = self._append
-        append(
-            {
-                "t": now,
-                "kind": "invoke",
-                "function": fn.name,
-                "request_id": request_id,
-                "invocation_type": "RequestResponse",
-                "source": self.source,
-            }
-        )
+        append(invoke_record(now, fn, request_id, self.source))
         service.outstanding += 1
         reason = service.start(inv)
         if reason is not None:
@@ -215,16 +227,7 @@ class SyncSender:
 
     def _ended(self, inv: Invocation) -> None:
         self._service.outstanding -= 1
-        self._append(
-            {
-                "t": self._engine.now,
-                "kind": "response",
-                "function": inv.function.name,
-                "request_id": inv.request_id,
-                "status_code": 200,
-                "function_error": None if inv.status == OK else "Unhandled",
-            }
-        )
+        self._append(response_record(self._engine.now, inv))
 
 
 def invoke_and_wait(
