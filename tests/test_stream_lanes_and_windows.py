@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -299,7 +300,7 @@ def test_an_s3_on_failure_destination_also_gets_the_event():
     def handler(event, context):
         raise ValueError("no")
 
-    lab, stream, _, bucket, _ = kinesis_lab(
+    lab, stream, _, bucket, answer = kinesis_lab(
         handler,
         maximum_retry_attempts=0,
         destination_config={"OnFailure": {"Destination": "arn:aws:s3:::failed-batches"}},
@@ -312,6 +313,12 @@ def test_an_s3_on_failure_destination_also_gets_the_event():
     record = bucket.get_object(key)
     assert list(record)[-2:] == ["KinesisBatchInfo", "payload"]
     assert decoded(json.loads(record["payload"])) == [{"n": 7}]
+    # AND its key is aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>
+    shard = record["KinesisBatchInfo"]["shardId"]
+    uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    day, stamp = record["timestamp"][:10], record["timestamp"][:19].replace(":", ".")
+    pattern = rf"aws/lambda/{answer['UUID']}/{shard}/{day.replace('-', '/')}/{stamp}-{uuid}"
+    assert re.fullmatch(pattern, key), key
 
 
 def test_a_kafka_batch_given_up_goes_to_its_destination_with_kafka_batch_info():

@@ -63,11 +63,16 @@ def deliver_record(
     success: bool,
     function: Function,
     submit_event: Callable[[Function, str, str], Any],
+    s3_prefix: str | None = None,
 ) -> str | None:
     """Send ``record`` to ``target``; returns None, or why delivery failed.
 
     ``submit_event(function, body, source)`` queues an asynchronous event, for
-    a function destination.
+    a function destination.  An S3 target gets one object under
+    ``<s3_prefix>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>``; the prefix is
+    ``aws/lambda/async/<function-name>`` for asynchronous invocations (fact
+    sheet 2.4) and ``aws/lambda/<mapping UUID>/<shardId>`` for a mapping's
+    (7.5).
     """
     if target.fifo:
         return FIFO_PROBLEM.format(what="destinations", arn=target.arn)
@@ -91,7 +96,8 @@ def deliver_record(
         when = world.iso(world.engine.now)  # 2026-01-01T00:01:02.345Z
         day = when[:10].replace("-", "/")
         stamp = when[:19].replace(":", ".")
-        key = f"aws/lambda/async/{function.name}/{day}/{stamp}-{world.new_id()}"
+        prefix = s3_prefix if s3_prefix is not None else f"aws/lambda/async/{function.name}"
+        key = f"{prefix}/{day}/{stamp}-{world.new_id()}"
         target.put_object(key, body)
     else:  # a function: invoked asynchronously with the record as its event
         try:

@@ -28,7 +28,9 @@ How a shard is read (fact sheet 3.3, 7.5):
 * A batch given up goes, as metadata (``KinesisBatchInfo``,
   ``DDBStreamBatchInfo``, ``KafkaBatchInfo``), to the on-failure
   destination, and the lane moves on; an S3 destination also gets the whole
-  event as ``payload``.  Records already older than the maximum age are
+  event as ``payload``, in an object under
+  ``aws/lambda/<mapping UUID>/<shardId>/`` (fact sheet 7.5; for Kafka the
+  shard is the ``topic-partition``, our reading).  Records already older than the maximum age are
   dropped before an invocation and reported alone.
 * The shard's ``checkpoint`` is the lowest position any of its lanes still
   has to process.
@@ -565,7 +567,14 @@ class StreamMapping(Mapping):
         if target is not None:
             if target.kind == "s3":  # S3 also gets the whole event (fact sheet 3.3)
                 record["payload"] = dumps(self._event(batch))
-            problem = deliver_record(target, record, False, self.function, world.events.submit)
+            problem = deliver_record(
+                target,
+                record,
+                False,
+                self.function,
+                world.events.submit,
+                s3_prefix=f"aws/lambda/{self.uuid}/{lane.shard.id}",
+            )
         world.trace.append(
             {
                 "t": world.engine.now,
