@@ -62,7 +62,7 @@ from .sim.invoke.event_config import (
 )
 from .sim.invoke.payloads import MAX_SYNC_REQUEST_BYTES, encode_payload
 from .sim.invoke.sync import InvocationResponse, invoke_and_wait
-from .sim.mappings.rules import KAFKA_DEFAULT_WINDOW, effective_config
+from .sim.mappings.rules import KAFKA_DEFAULT_WINDOW, UNKNOWN_SOURCE, effective_config
 from .sim.mappings.sqs import SqsMapping
 from .sim.mappings.streams import KafkaMapping, StreamMapping
 from .sim.patterns import compile_filter_criteria
@@ -72,7 +72,7 @@ from .sim.resources.kafka import KafkaCluster
 from .sim.resources.kinesis import Stream
 from .sim.resources.s3 import Bucket
 from .sim.resources.sns import Topic
-from .sim.resources.sqs import Queue
+from .sim.resources.sqs import UNKNOWN_DLQ, Queue
 from .sim.trace.metrics import (
     function_metrics,
     mapping_metrics,
@@ -454,7 +454,9 @@ class Lab:
         registry.check_new(queue.arn)
         if settings.redrive_policy is not None:
             field = "redrive_policy.deadLetterTargetArn"
-            dlq = registry.resolve(settings.redrive_policy.dead_letter_target_arn, field)
+            dlq = registry.resolve(
+                settings.redrive_policy.dead_letter_target_arn, field, UNKNOWN_DLQ
+            )
             if not isinstance(dlq, Queue) or dlq.fifo != queue.fifo:
                 kind = "FIFO" if queue.fifo else "standard"
                 raise InvalidParameterValueException(
@@ -564,7 +566,9 @@ class Lab:
             topics=topics,
         )
         world = self.world
-        source = world.registry.resolve(settings.event_source_arn, "event_source_arn")
+        source = world.registry.resolve(
+            settings.event_source_arn, "event_source_arn", UNKNOWN_SOURCE
+        )
         try:
             fn = world.registry.function(settings.function_name)
         except ResourceNotFoundException:
@@ -627,7 +631,9 @@ class Lab:
         """``{"EventSourceMappings": [...]}``, optionally for one source or function."""
         source = None
         if event_source_arn is not None:
-            source = self.world.registry.resolve(event_source_arn, "event_source_arn")
+            source = self.world.registry.resolve(
+                event_source_arn, "event_source_arn", UNKNOWN_SOURCE
+            )
         fn = self.world.registry.function(function_name) if function_name is not None else None
         return {
             "EventSourceMappings": [

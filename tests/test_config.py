@@ -667,7 +667,9 @@ def test_queue_settings_at_their_limits_are_accepted(lab):
         (
             {"deadLetterTargetArn": "NOPE", "maxReceiveCount": 5},
             ll.InvalidParameterValueException,
-            "The destination ARN arn:aws:sqs:us-east-1:123456789012:nope is invalid.",
+            "Value arn:aws:sqs:us-east-1:123456789012:nope for parameter RedrivePolicy is "
+            "invalid. Reason: Dead letter target does not exist. "
+            "(redrive_policy.deadLetterTargetArn names no queue of this lab)",
         ),
         (
             {"deadLetterTargetArn": 3, "maxReceiveCount": 5},
@@ -831,7 +833,8 @@ def test_a_topic_subscribes_a_queue_or_a_function_by_object_or_arn(lab):
     [
         (
             "arn:aws:sqs:us-east-1:123456789012:nope",
-            "The destination ARN arn:aws:sqs:us-east-1:123456789012:nope is invalid.",
+            "Invalid parameter: Endpoint (endpoint arn:aws:sqs:us-east-1:123456789012:nope "
+            "names no queue or function of this lab)",
         ),
         (3, "endpoint must be a Queue or a Function of this lab (or its ARN), got 3"),
         (

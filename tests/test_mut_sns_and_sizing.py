@@ -20,7 +20,8 @@ def test_a_queue_of_another_lab_cannot_subscribe():
     # WHEN it subscribes THEN its ARN is unknown here
     refused(
         ll.InvalidParameterValueException,
-        f"The destination ARN {stranger.arn} is invalid.",
+        f"Invalid parameter: Endpoint (endpoint {stranger.arn} names no queue or function "
+        "of this lab)",
         topic.subscribe,
         stranger,
     )

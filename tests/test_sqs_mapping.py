@@ -11,6 +11,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import refused
 
 import lambda_lab as ll
 from lambda_lab.sim.mappings.base import INVALID, batch_item_failures
@@ -117,6 +118,31 @@ def test_a_second_mapping_of_the_same_pair_conflicts_and_a_missing_function_is_n
     # AND a missing function is refused with AWS's words
     with pytest.raises(ll.ResourceNotFoundException, match="Function does not exist"):
         lab.create_event_source_mapping(event_source_arn=queue, function_name="nope")
+
+
+def test_an_event_source_arn_that_names_nothing_is_refused_as_a_source_not_a_destination(lab):
+    # GIVEN a function, and the ARN of a queue this lab never made
+    lab.create_function("f", lambda e, c: None)
+    missing = "arn:aws:sqs:us-east-1:123456789012:never-made"
+    # WHEN a mapping (or a listing) names it THEN the refusal speaks of the event source
+    message = (
+        f"The event source ARN {missing} is invalid: no queue, stream, table stream or Kafka "
+        "cluster of this lab has it (event_source_arn)"
+    )
+    refused(
+        ll.InvalidParameterValueException,
+        message,
+        lab.create_event_source_mapping,
+        event_source_arn=missing,
+        function_name="f",
+    )
+    refused(
+        ll.InvalidParameterValueException,
+        message,
+        lab.list_event_source_mappings,
+        event_source_arn=missing,
+    )
+    assert lab.list_event_source_mappings()["EventSourceMappings"] == []
 
 
 # -- batching ---------------------------------------------------------------------------

@@ -75,12 +75,16 @@ class Registry:
         if arn in self.resources:
             raise ResourceConflictException(f"{arn} already exists")
 
-    def resolve(self, value: Any, field: str) -> Any:
+    def resolve(
+        self, value: Any, field: str, unknown: str = "The destination ARN {arn} is invalid."
+    ) -> Any:
         """The resource (or function) that an object or an ARN names.
 
         An object of another world, an unknown ARN and anything that is
         neither are refused with ``InvalidParameterValueException`` naming
-        ``field``.
+        ``field``; ``unknown`` words the refusal of an ARN that names nothing
+        here (``{arn}`` and ``{field}`` are filled in), by default as Lambda
+        words an unknown destination.
         """
         arn = getattr(value, "arn", value)
         if not isinstance(arn, str):
@@ -89,7 +93,7 @@ class Registry:
             )
         target = self.resources.get(arn)
         if target is None or (not isinstance(value, str) and target is not value):
-            raise InvalidParameterValueException(f"The destination ARN {arn} is invalid.")
+            raise InvalidParameterValueException(unknown.format(arn=arn, field=field))
         return target
 
 

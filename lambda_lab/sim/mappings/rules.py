@@ -14,7 +14,15 @@ from ...config import BATCH_SIZE_DEFAULTS, EventSourceMappingSettings
 from ...errors import InvalidParameterValueException
 from .base import MappingConfig
 
-__all__ = ["POLLED", "STREAM_ONLY", "effective_config", "source_kind"]
+__all__ = ["POLLED", "STREAM_ONLY", "UNKNOWN_SOURCE", "effective_config", "source_kind"]
+
+#: How an ``event_source_arn`` that names nothing in the lab is refused, for
+#: ``Registry.resolve``.  AWS words this per service and the fact sheet
+#: records none of them (UNCONFIRMED), so the wording is ours.
+UNKNOWN_SOURCE = (
+    "The event source ARN {arn} is invalid: no queue, stream, table stream or Kafka "
+    "cluster of this lab has it ({field})"
+)
 
 #: Parameters that apply to streams and Kafka only, with their API names.
 STREAM_ONLY = {

@@ -11,10 +11,16 @@ from .base import Resource, decode
 if TYPE_CHECKING:
     from ..world import World
 
-__all__ = ["SNS_MAX_BYTES", "Topic"]
+__all__ = ["SNS_MAX_BYTES", "UNKNOWN_ENDPOINT", "Topic"]
 
 #: Largest SNS message: still 256 KiB.
 SNS_MAX_BYTES = 256 * 1024
+#: How a subscription to an ARN that names nothing in the lab is refused.  SNS
+#: itself accepts such a subscription and then fails every delivery; refusing it
+#: at once is our choice, since a subscription here holds the endpoint itself.
+UNKNOWN_ENDPOINT = (
+    "Invalid parameter: Endpoint ({field} {arn} names no queue or function of this lab)"
+)
 
 
 class Topic(Resource):
@@ -35,7 +41,7 @@ class Topic(Resource):
         Returns the subscription ARN.
         """
         if isinstance(endpoint, str) or hasattr(endpoint, "arn"):
-            endpoint = self.world.registry.resolve(endpoint, "endpoint")
+            endpoint = self.world.registry.resolve(endpoint, "endpoint", UNKNOWN_ENDPOINT)
         if getattr(endpoint, "kind", None) not in ("sqs", "lambda"):
             raise InvalidParameterValueException(
                 f"endpoint must be a Queue or a Function of this lab (or its ARN), got {endpoint!r}"

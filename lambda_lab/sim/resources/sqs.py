@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEDUPLICATION_INTERVAL",
     "SQS_MAX_BYTES",
+    "UNKNOWN_DLQ",
     "Message",
     "Queue",
 ]
@@ -61,6 +62,12 @@ __all__ = [
 SQS_MAX_BYTES = 1024 * 1024
 #: FIFO queues drop a message whose deduplication id was seen this recently.
 DEDUPLICATION_INTERVAL = 300.0
+#: How a redrive policy whose dead-letter target does not exist is refused, for
+#: ``Registry.resolve``: SQS's reason, with the ARN where SQS quotes the policy.
+UNKNOWN_DLQ = (
+    "Value {arn} for parameter RedrivePolicy is invalid. Reason: Dead letter target does "
+    "not exist. ({field} names no queue of this lab)"
+)
 #: The SenderId an IAM user's sends carry (any fixed id would do).
 SENDER_ID = "AIDAIENQZJOLO23YVJ4VO"
 
