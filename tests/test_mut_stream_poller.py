@@ -1083,13 +1083,14 @@ def test_a_window_ended_early_by_a_partial_answer_retries_its_failed_records_afr
     )
     # WHEN the lab runs
     lab.run()
-    # THEN the window ended early before the retry, and record 1 was retried in a fresh state
+    # THEN the window ended early before the retry, and record 1 was retried in a fresh
+    # state; its second failure backed off 2 s, the second step of the batch's backoff
     summary = [(t, kind(e), numbers(e), e["state"]) for t, _, e in handler.calls]
     assert [s[:3] for s in summary] == [
         (0, 2, [0, 1]),
         (1, "final", []),
         (1, 1, [1]),
-        (2, 1, [1]),
+        (3, 1, [1]),
         (60, "final", []),
     ]
     assert summary[2][3] == {} and summary[4][3] == {"done": [1]}

@@ -274,6 +274,46 @@ def test_a_failing_final_invoke_blocks_the_shard_until_given_up():
     assert {f["reason"] for f in lab.trace.filter("batch_failed")} == {"function_error"}
 
 
+def test_a_window_ended_early_keeps_the_retry_count_of_the_batch_it_interrupted():
+    # GIVEN a window whose every batch answers a state over 1 MB and reports record 2
+    # failed, with one retry allowed
+    events = []
+
+    def handler(event, context):
+        events.append(event)
+        if event["isFinalInvokeForWindow"]:
+            return {"state": {}}
+        failed = [
+            {"itemIdentifier": r["kinesis"]["sequenceNumber"]}
+            for r, data in zip(event["Records"], decoded(event), strict=True)
+            if data["n"] == 2
+        ]
+        return {"state": {"blob": "x" * (MAX_STATE_BYTES + 1)}, "batchItemFailures": failed}
+
+    lab, stream, failures, *_ = kinesis_lab(
+        handler,
+        batch_size=2,
+        tumbling_window_in_seconds=60,
+        function_response_types=["ReportBatchItemFailures"],
+        maximum_retry_attempts=1,
+        bisect_batch_on_function_error=False,
+        destination_config={"OnFailure": {"Destination": FAILURES}},
+    )
+    stream.put_record(json.dumps({"n": 1}), partition_key="k")
+    stream.put_record(json.dumps({"n": 2}), partition_key="k")
+    # WHEN the lab runs (each failure ends the window early, with a final invoke between)
+    lab.run(until=3600.0)
+    # THEN record 2 ran twice, as one retry allows, and was then given up
+    batches = [[d["n"] for d in decoded(e)] for e in events if not e["isFinalInvokeForWindow"]]
+    assert batches == [[1, 2], [2]]
+    (record,) = failures.bodies
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert [d["condition"] for d in lab.trace.filter("stream_batch_discarded")] == [
+        "RetryAttemptsExhausted"
+    ]
+
+
 def test_kafka_refuses_tumbling_windows_and_the_factor():
     # GIVEN a Kafka topic
     lab = ll.Lab(seed=1)

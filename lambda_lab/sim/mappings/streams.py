@@ -499,11 +499,12 @@ class StreamMapping(Mapping):
             return
         reason = "function_error" if response.function_error is not None else "missing_state"
         self._record_failed(request_id, reason, [])
-        lane.attempts += 1
+        window.attempts += 1
         config = self.config
+        retries = config.maximum_retry_attempts
         age = self.world.engine.now - window.end
         if (
-            (config.maximum_retry_attempts != -1 and lane.attempts > config.maximum_retry_attempts)
+            (retries != -1 and window.attempts > retries)
             or (
                 config.maximum_record_age_in_seconds != -1
                 and age > config.maximum_record_age_in_seconds
@@ -531,13 +532,16 @@ class StreamMapping(Mapping):
             }
         )
         # Terminated early (or with a retry still owed), the same window goes on
-        # with a fresh state.
+        # with a fresh state.  A retry still owed keeps its batch's attempts and
+        # backoff: resetting them here would let a batch that keeps ending its
+        # window early be retried for ever.
         lane.window = None
         if outcome == "terminated_early" or lane.pending:
             lane.window = TumblingWindow(window.start, self.config.tumbling_window_in_seconds)
         lane.closing = False
-        lane.attempts = 0
-        lane.failures = 0
+        if not lane.pending:
+            lane.attempts = 0
+            lane.failures = 0
         self._poll(lane)
 
     # -- giving up ---------------------------------------------------------------------

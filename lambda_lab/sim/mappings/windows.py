@@ -54,7 +54,7 @@ def window_start(t: float, length: int, epoch_seconds: float) -> float:
 class TumblingWindow:
     """One open window of one shard (or lane): its bounds and its state so far."""
 
-    __slots__ = ("end", "start", "state", "terminated_early")
+    __slots__ = ("attempts", "end", "start", "state", "terminated_early")
 
     def __init__(self, start: float, length: int) -> None:
         self.start = start
@@ -62,6 +62,9 @@ class TumblingWindow:
         self.state: Any = {}
         #: The last answer's state was over :data:`MAX_STATE_BYTES`.
         self.terminated_early = False
+        #: Failed final invocations so far: counted apart from the attempts of a
+        #: batch the window's early end interrupted, which its retry still owns.
+        self.attempts = 0
 
     def keep(self, state: Any) -> None:
         """Keep an answer's ``state``; one over the limit ends the window early."""
