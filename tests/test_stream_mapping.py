@@ -223,6 +223,33 @@ def test_latest_skips_what_was_there_and_filters_skip_records(lab):
     assert seen == [0, 2, 4]
 
 
+def test_records_that_only_a_filter_skipped_still_move_the_checkpoint(lab):
+    # GIVEN a one-lane mapping that takes n = 1 only, waiting on an empty shard
+    lab = ll.Lab(seed=1, echo_logs=False)
+    stream = lab.create_stream("orders")
+    seen = []
+    lab.create_function("f", lambda e, c: seen.extend(numbers(e)))
+    lab.create_event_source_mapping(
+        event_source_arn=stream,
+        function_name="f",
+        starting_position="TRIM_HORIZON",
+        filter_criteria={"Filters": [{"Pattern": json.dumps({"data": {"n": [1]}})}]},
+    )
+    lab.run()
+    # WHEN two records that match nothing arrive
+    stream.put_record(json.dumps({"n": 0}), partition_key="k")
+    stream.put_record(json.dumps({"n": 2}), partition_key="k")
+    lab.run()
+    # THEN nothing was invoked, and the shard's checkpoint moved past both
+    assert seen == []
+    assert [c["position"] for c in lab.trace.filter("checkpoint")] == [2]
+    # WHEN a matching record follows THEN it is delivered and the checkpoint passes it
+    stream.put_record(json.dumps({"n": 1}), partition_key="k")
+    lab.run()
+    assert seen == [1]
+    assert [c["position"] for c in lab.trace.filter("checkpoint")] == [2, 3]
+
+
 def test_a_dynamodb_stream_delivers_inserts_modifies_and_removes(lab):
     # GIVEN a table with a stream and a mapping on it
     events = []

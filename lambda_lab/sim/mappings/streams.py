@@ -214,8 +214,9 @@ class StreamMapping(Mapping):
     def _woken(self, lane: _Lane) -> None:
         lane.waiting = False
         self._poll(lane)
-        if len(self._lanes_of[lane.shard.id]) > 1:
-            self._checkpoint(lane, moved_only=True)
+        # Reading may have skipped records (filtered out, another lane's, or
+        # expired) without cutting a batch: the shard's position moved all the same.
+        self._checkpoint(lane, moved_only=True)
 
     def _window_ends(self, lane: _Lane) -> None:
         lane.in_flight = False
@@ -442,8 +443,7 @@ class StreamMapping(Mapping):
             lane.position = max(lane.position, position)
             self._checkpoint(lane)
         self._poll(lane)
-        if len(self._lanes_of[lane.shard.id]) > 1:
-            self._checkpoint(lane, moved_only=True)
+        self._checkpoint(lane, moved_only=True)  # as in _woken
 
     # -- tumbling windows ----------------------------------------------------------------
     def _window_fields(self, lane: _Lane, final: bool) -> dict[str, Any]:
