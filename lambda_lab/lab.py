@@ -120,6 +120,7 @@ class Lab:
             )
         with self.runtime:
             self.engine.run(until)
+        self.world.sweep()  # what expired unread is recorded by the time run() returns
         return self
 
     def settle(self) -> Lab:
@@ -133,6 +134,7 @@ class Lab:
         self._not_from_a_handler("settle")
         service = self.service
         self.world.run_while(lambda: service.outstanding > 0)
+        self.world.sweep()
         return self
 
     def _not_from_a_handler(self, what: str) -> None:

@@ -474,6 +474,37 @@ def test_a_message_is_deleted_once_it_is_the_retention_period_old(lab):
     assert [m.body for m in queue.receive_message(max_number_of_messages=10)] == ["young"]
 
 
+def test_messages_that_expire_unread_are_in_the_trace_when_run_returns(lab):
+    # GIVEN a queue nobody reads, retaining messages for 60 s, and two messages
+    queue = lab.create_queue("q", message_retention_period=60)
+    queue.send_message("a")
+    lab.run(until=5)
+    queue.send_message("b")
+    # WHEN the lab runs past the first expiry only, with no read of the queue
+    lab.run(until=64)
+    # THEN the trace already holds that expiry, with the instant it happened
+    expired = lab.trace.filter("message_expired")
+    assert [(r["t"], r["expired_at"]) for r in expired] == [(64, 60)]
+    # WHEN it runs on (settle() too sweeps) THEN the second follows, once
+    lab.run(until=100)
+    lab.settle()
+    expired = lab.trace.filter("message_expired")
+    assert [(r["t"], r["expired_at"]) for r in expired] == [(64, 60), (100, 65)]
+    assert queue.expired == 2 and len(queue) == 0
+
+
+def test_a_receive_whose_visibility_lapsed_unread_is_in_the_trace_when_run_returns(lab):
+    # GIVEN a message received by hand with a 30 s visibility timeout, never deleted
+    queue = lab.create_queue("q", visibility_timeout=30)
+    queue.send_message("x")
+    queue.receive_message()
+    # WHEN the lab runs past the timeout, with no read of the queue
+    lab.run(until=40)
+    # THEN the lapse is recorded, with the instant the message became visible again
+    (record,) = lab.trace.filter("visibility_expired")
+    assert (record["t"], record["visible_at"], record["receive_count"]) == (40, 30, 1)
+
+
 def test_an_in_flight_message_expires_too_and_its_handle_is_refused(lab):
     # GIVEN a message in flight for longer than the retention period
     queue = lab.create_queue("q", message_retention_period=60, visibility_timeout=600)

@@ -266,6 +266,32 @@ def test_records_expire_after_the_retention_period_in_virtual_time(world):
     assert len(world.trace.filter("stream_records_expired")) == 2
 
 
+def test_records_that_expire_unread_are_in_the_trace_when_run_returns(lab):
+    # GIVEN a Kinesis stream, a table's stream and a Kafka topic, one record each,
+    # and no mapping reading any of them
+    stream = lab.create_stream("s")
+    stream.put_record(b"x", "k")
+    table = lab.create_table(
+        "accounts",
+        key_schema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        stream_specification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )
+    table.put_item({"id": {"S": "a"}})
+    cluster = lab.create_kafka_cluster("c")
+    cluster.create_topic("orders")
+    cluster.produce("orders", "v")
+    # WHEN the lab runs past every retention (Kafka's default is a week)
+    lab.run(until=DAY + 1)
+    # THEN the two 24-hour streams' expiries are recorded already, at the run's end
+    expired = lab.trace.filter("stream_records_expired")
+    assert sorted((r["source"], r["t"], r["count"]) for r in expired) == [
+        ("accounts", DAY + 1, 1),
+        ("s", DAY + 1, 1),
+    ]
+    lab.run(until=8 * DAY)
+    assert [r["source"] for r in lab.trace.filter("stream_records_expired")][2:] == ["c"]
+
+
 def test_a_longer_retention_keeps_records_longer(world):
     # GIVEN a 48-hour stream
     stream = Stream("s", world, retention_period_hours=48)

@@ -23,6 +23,7 @@ from .engine import Engine
 from .ids import Names, new_uuid
 from .invoke.asynchronous import AsyncInvoker
 from .registry import Registry
+from .resources.base import Resource
 from .trace.trace import Trace
 
 __all__ = ["World"]
@@ -69,6 +70,13 @@ class World:
     def new_id(self) -> str:
         """A UUID drawn from the seeded generator (message ids, object keys, ...)."""
         return new_uuid(self.engine.rng)
+
+    def sweep(self) -> None:
+        """Let every resource record what time did to it by now (see ``Resource.sweep``)."""
+        now = self.engine.now
+        for resource in self.registry.resources.values():
+            if isinstance(resource, Resource):  # functions are registered by ARN too
+                resource.sweep(now)
 
     def run_while(self, pending: Callable[[], bool]) -> None:
         """Advance time while ``pending()`` holds (blocking helpers use it)."""

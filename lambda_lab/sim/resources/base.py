@@ -9,6 +9,7 @@ dead-letter queue and an event source alike.  Each receives the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,11 +24,24 @@ class Resource:
     kind = "resource"
     fifo = False
     max_message_bytes: int | None = None
+    #: The shard logs of a stream source (see :mod:`.shards`); other resources have none.
+    shards: Sequence[Any] = ()
 
     def __init__(self, name: str, arn: str, world: World) -> None:
         self.name = name
         self.arn = arn
         self.world = world
+
+    def sweep(self, now: float) -> None:
+        """Record what time alone did to this resource up to ``now``.
+
+        Retention is applied lazily, when something reads; the lab sweeps every
+        resource at the end of each ``run()``, so a message or record that
+        expired unread is in the trace all the same.  A stream source drops the
+        records past retention in each shard.
+        """
+        for shard in self.shards:
+            shard.expire(now)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

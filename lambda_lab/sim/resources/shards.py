@@ -23,7 +23,8 @@ The interface a poller uses (every position is an ``int``):
 * ``expire(now)``: drop what is past retention (a record is expired once
   ``arrival + retention <= now``), count it, and record one
   ``stream_records_expired`` trace record per sweep; every read calls it
-  first, so expiry is lazy and costs nothing while nobody reads;
+  first, and so does the source's ``sweep`` at the end of every ``run()``,
+  so expiry is lazy and costs nothing while the world runs;
 * ``wait(callback)``: call ``callback(shard)`` once, at the instant the next
   record is appended, so an idle poller schedules nothing.
 

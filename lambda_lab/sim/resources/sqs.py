@@ -12,8 +12,9 @@ How it is built, so a million messages stay cheap:
 * visible messages of a standard queue wait by their order of sending,
   hidden ones (delayed or in flight) by the time they reappear (the
   messages of one receive share one entry: they reappear together), and every
-  message by its expiry (retention is applied when the queue is next read;
-  each expired message is recorded once, with the instant it expired).
+  message by its expiry (retention is applied when the queue is next read,
+  and by :meth:`Queue.sweep` at the end of every ``run()``; each expired
+  message is recorded once, with the instant it expired).
   Each is a :class:`~.runheap.RunHeap`: entries mostly come in order, so
   they go on the end of a deque, and only the rest into a heap.  A hidden
   entry carries its messages' ``token`` at the time it was pushed: a later
@@ -450,6 +451,10 @@ class Queue(Resource):
         self._schedule_wake()
 
     # -- the passing of time -------------------------------------------------------
+    def sweep(self, now: float) -> None:
+        """Expire what is past retention, and show what is no longer hidden, at ``now``."""
+        self._refresh(now)
+
     def _refresh(self, now: float) -> None:
         """Expire what is past retention, and show what is no longer hidden."""
         pop_due = self._expiry.pop_due
