@@ -15,6 +15,7 @@ import lambda_lab as ll
 from lambda_lab.sim.fastjson import dumps
 from lambda_lab.sim.mappings.streams import RETRY_BACKOFF_FIRST, RETRY_BACKOFF_MAX
 from lambda_lab.sim.mappings.windows import MAX_STATE_BYTES
+from lambda_lab.sim.trace.kinds import check
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
 FAILURES = "arn:aws:sqs:us-east-1:123456789012:failures"
@@ -414,8 +415,9 @@ def test_partial_failures_checkpoint_at_the_numerically_lowest_sequence_number()
     assert failed["reason"] == "partial_response" and len(failed["failed"]) == 2
 
 
-def test_partial_failures_with_bisect_split_the_retried_part():
-    # GIVEN bisecting on, and a handler reporting record 2 of 0-5 failed while in a batch of 4
+def test_partial_failures_with_bisect_split_at_the_sequence_number_without_an_attempt():
+    # GIVEN bisecting on, no retries allowed, and a handler reporting record 2 of 0-3
+    # failed while in a batch of 4
     def answer(event, n):
         records = event["Records"]
         if len(records) == 4:
@@ -424,19 +426,53 @@ def test_partial_failures_with_bisect_split_the_retried_part():
             }
         return {}
 
-    lab, _, _, handler, _ = kinesis(
+    lab, _, failures, handler, _ = kinesis(
         answer,
         put=range(4),
         batch_size=4,
         bisect_batch_on_function_error=True,
         function_response_types=["ReportBatchItemFailures"],
+        maximum_retry_attempts=0,
+        destination_config={"on_failure": FAILURES},
     )
     # WHEN the lab runs
     lab.run()
-    # THEN records 2-3 were retried, split in halves, and everything finished
-    assert [numbers(e) for e in handler.events] == [[0, 1, 2, 3], [2], [3]]
-    assert [b["sizes"] for b in lab.trace.filter("batch_bisected")] == [[1, 1]]
+    # THEN the batch was split where record 2 starts and only 2-3 retried, not halved,
+    # and the split spent no attempt: nothing was given up
+    assert [numbers(e) for e in handler.events] == [[0, 1, 2, 3], [2, 3]]
+    (bisect,) = lab.trace.filter("batch_bisected")
+    check(bisect)
+    sequence = handler.events[0]["Records"][2]["kinesis"]["sequenceNumber"]
+    assert bisect["sizes"] == [2, 2] and bisect["at_sequence_number"] == sequence
+    assert failures.bodies == [] and lab.trace.filter("stream_batch_discarded") == []
     assert lab.trace.filter("checkpoint")[-1]["position"] == 4
+
+
+def test_a_partial_failure_at_the_first_record_with_bisect_spends_an_attempt():
+    # GIVEN bisecting on, no retries allowed, and a handler reporting its first record failed
+    def answer(event, n):
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}
+            ]
+        }
+
+    lab, _, failures, handler, _ = kinesis(
+        answer,
+        put=range(4),
+        batch_size=4,
+        bisect_batch_on_function_error=True,
+        function_response_types=["ReportBatchItemFailures"],
+        maximum_retry_attempts=0,
+        destination_config={"on_failure": FAILURES},
+    )
+    # WHEN the lab runs
+    lab.run()
+    # THEN nothing split off, so the batch was neither bisected nor retried: given up whole
+    assert [numbers(e) for e in handler.events] == [[0, 1, 2, 3]]
+    assert lab.trace.filter("batch_bisected") == []
+    (record,) = failures.bodies
+    assert record["KinesisBatchInfo"]["batchSize"] == 4
 
 
 def test_bisected_halves_are_tried_in_order_then_reading_goes_on():

@@ -20,7 +20,12 @@ How a shard is read (fact sheet 3.3, 7.5):
   to 60 s: AWS documents no delay, and without one a handler of zero
   duration would spin at one instant (our choice).
 * ``bisect_batch_on_function_error`` splits a failing batch in two and
-  tries the halves in order, without spending attempts.
+  tries the halves in order, without spending attempts.  With a partial
+  batch response it splits the batch at the returned sequence number
+  instead, and retries only the rest, again without spending an attempt
+  (AWS's Kinesis and DynamoDB guides); when the first record is the failed
+  one nothing splits off, and the retry spends an attempt as without
+  bisecting (our reading: AWS says no more).
 * With ``ReportBatchItemFailures``, the lowest reported sequence number is
   the checkpoint: records before it are done, the batch is retried from it.
   An invalid response fails the whole batch (``functionError`` null).
@@ -384,14 +389,23 @@ class StreamMapping(Mapping):
             self._done_with(lane, batch[-1].position + 1)
             return
         self._record_failed(request_id, reason, list(failed))
+        bisect = self.config.bisect_batch_on_function_error
         if reason == "partial_response":
             # Checkpoint at the lowest failed sequence number; retry from there on.
             lowest = min(failed, key=int)
             keep = [r for r in batch if int(self._sequence(r)) >= int(lowest)]
+            done = len(batch) - len(keep)
             lane.pending[0] = keep
             self._checkpoint(lane)
             batch = keep
-        if self.config.bisect_batch_on_function_error and len(batch) > 1:
+            if bisect and done:
+                # With bisecting on, the batch is split at the returned sequence
+                # number and only the rest is retried: a bisect, so no attempt
+                # is spent (and the rest is not halved).
+                self._record_bisect(lane, done, len(keep), self._sequence(keep[0]))
+                self.world.engine.soon(lambda _: self._poll(lane), None)
+                return
+        elif bisect and len(batch) > 1:
             half = len(batch) // 2
             lane.pending[0:1] = [batch[:half], batch[half:]]
             self._record_bisect(lane, half, len(batch) - half)
@@ -650,16 +664,19 @@ class StreamMapping(Mapping):
             }
         )
 
-    def _record_bisect(self, lane: _Lane, first: int, second: int) -> None:
-        self.world.trace.append(
-            {
-                "t": self.world.engine.now,
-                "kind": "batch_bisected",
-                "mapping": self.uuid,
-                "shard": lane.shard.id,
-                "sizes": [first, second],
-            }
-        )
+    def _record_bisect(
+        self, lane: _Lane, first: int, second: int, at_sequence_number: str | None = None
+    ) -> None:
+        record: dict[str, Any] = {
+            "t": self.world.engine.now,
+            "kind": "batch_bisected",
+            "mapping": self.uuid,
+            "shard": lane.shard.id,
+            "sizes": [first, second],
+        }
+        if at_sequence_number is not None:
+            record["at_sequence_number"] = at_sequence_number
+        self.world.trace.append(record)
 
 
 class KafkaMapping(StreamMapping):

@@ -390,11 +390,17 @@ class Checkpoint(Record):
 
 
 class BatchBisected(Record):
-    """A failing stream batch was split in two, to be tried half by half."""
+    """A failing stream batch was split in two, to be tried half by half.
+
+    With ``at_sequence_number`` (a partial batch response, with bisecting on)
+    it was split where that record starts: ``sizes`` are the records done and
+    the records retried, and only the second part is tried again.
+    """
 
     mapping: str
     shard: str
     sizes: list[int]
+    at_sequence_number: NotRequired[str]
 
 
 class StreamBatchDiscarded(Record):
