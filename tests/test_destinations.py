@@ -476,7 +476,9 @@ def test_a_fifo_destination_is_accepted_and_each_delivery_fails(
         (first, "destination", condition, target.arn),
         (second, "destination", condition, target.arn),
     ]
-    assert all("FIFO" in r["error"] for r in failed)
+    assert {r["error"] for r in failed} == {
+        f"FIFO queues and topics are not supported as destinations: {target.arn}"
+    }
     assert lab.trace.filter(kind="destination") == []
     # AND CloudWatch counts them in DestinationDeliveryFailures; each event still ends once
     metrics = lab.metrics("f")
@@ -507,7 +509,9 @@ def test_a_fifo_dlq_is_accepted_and_each_delivery_counts_in_dead_letter_errors(l
         "dlq",
         dlq.arn,
     )
-    assert "FIFO" in failed["error"]
+    assert failed["error"] == (
+        f"FIFO queues and topics are not supported as dead-letter targets: {dlq.arn}"
+    )
     metrics = lab.metrics("f")
     assert metrics["DeadLetterErrors"] == 1
     assert metrics["DestinationDeliveryFailures"] == 0

@@ -548,13 +548,13 @@ class StreamMapping(Mapping):
         # Terminated early (or with a retry still owed), the same window goes on
         # with a fresh state.  A retry still owed keeps its batch's attempts and
         # backoff: resetting them here would let a batch that keeps ending its
-        # window early be retried for ever.
+        # window early be retried for ever.  (The next batch cut counts its
+        # attempts afresh; its backoff starts afresh here.)
         lane.window = None
         if outcome == "terminated_early" or lane.pending:
             lane.window = TumblingWindow(window.start, self.config.tumbling_window_in_seconds)
         lane.closing = False
         if not lane.pending:
-            lane.attempts = 0
             lane.failures = 0
         self._poll(lane)
 
