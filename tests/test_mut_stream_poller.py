@@ -415,6 +415,16 @@ def test_partial_failures_checkpoint_at_the_numerically_lowest_sequence_number()
     assert failed["reason"] == "partial_response" and len(failed["failed"]) == 2
 
 
+#: Batches of 4 with bisecting and partial responses on, no retries, failures to a queue.
+BISECT_PARTIAL_NO_RETRY = {
+    "batch_size": 4,
+    "bisect_batch_on_function_error": True,
+    "function_response_types": ["ReportBatchItemFailures"],
+    "maximum_retry_attempts": 0,
+    "destination_config": {"on_failure": FAILURES},
+}
+
+
 def test_partial_failures_with_bisect_split_at_the_sequence_number_without_an_attempt():
     # GIVEN bisecting on, no retries allowed, and a handler reporting record 2 of 0-3
     # failed while in a batch of 4
@@ -426,15 +436,7 @@ def test_partial_failures_with_bisect_split_at_the_sequence_number_without_an_at
             }
         return {}
 
-    lab, _, failures, handler, _ = kinesis(
-        answer,
-        put=range(4),
-        batch_size=4,
-        bisect_batch_on_function_error=True,
-        function_response_types=["ReportBatchItemFailures"],
-        maximum_retry_attempts=0,
-        destination_config={"on_failure": FAILURES},
-    )
+    lab, _, failures, handler, _ = kinesis(answer, put=range(4), **BISECT_PARTIAL_NO_RETRY)
     # WHEN the lab runs
     lab.run()
     # THEN the batch was split where record 2 starts and only 2-3 retried, not halved,
@@ -457,15 +459,7 @@ def test_a_partial_failure_at_the_first_record_with_bisect_spends_an_attempt():
             ]
         }
 
-    lab, _, failures, handler, _ = kinesis(
-        answer,
-        put=range(4),
-        batch_size=4,
-        bisect_batch_on_function_error=True,
-        function_response_types=["ReportBatchItemFailures"],
-        maximum_retry_attempts=0,
-        destination_config={"on_failure": FAILURES},
-    )
+    lab, _, failures, handler, _ = kinesis(answer, put=range(4), **BISECT_PARTIAL_NO_RETRY)
     # WHEN the lab runs
     lab.run()
     # THEN nothing split off, so the batch was neither bisected nor retried: given up whole
