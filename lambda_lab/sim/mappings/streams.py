@@ -35,8 +35,8 @@ How a shard is read (fact sheet 3.3, 7.5):
   destination, and the lane moves on; an S3 destination also gets the whole
   event as ``payload``, in an object under
   ``aws/lambda/<mapping UUID>/<shardId>/`` (fact sheet 7.5; for Kafka the
-  shard is the ``topic-partition``, our reading).  Records already older than the maximum age are
-  dropped before an invocation and reported alone.
+  shard is the ``topic-partition``, our reading).  Records already older
+  than the maximum age are dropped before an invocation and reported alone.
 * The shard's ``checkpoint`` is the lowest position any of its lanes still
   has to process.
 * ``tumbling_window_in_seconds`` carries ``state`` between invocations: see
